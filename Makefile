@@ -1,0 +1,55 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both install what is missing.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_BIN ?= /usr/lib/postgresql/15/bin
+
+.PHONY: run test install system-deps lint typecheck protos check-protos proto-lint grpcurl-examples bench clean
+
+$(STAMP): pyproject.toml client/pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --config-settings editable_mode=compat -e ./client -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# PostgreSQL 15 binaries for the test suite's private server (Debian package; apt needs root).
+system-deps:
+	@if [ ! -x $(PG_BIN)/initdb ]; then \
+	  echo "Installing PostgreSQL 15 binaries (the tests start their own private server)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null; \
+	fi
+
+## Run the gateway in the foreground on the embedded demo repository at 127.0.0.1:50051.
+run: $(STAMP)
+	$(BIN)/cm-butler-gateway serve --demo
+
+## Run the whole test suite (starts and stops its own PostgreSQL server).
+test: $(STAMP) system-deps
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy server/src client/src tests benchmarks scripts
+
+## Regenerate the Python stubs (and .pyi) from protos/.
+protos: $(STAMP)
+	$(BIN)/python scripts/generate_stubs.py
+
+## Fail when the committed stubs differ from what protos/ generates.
+check-protos: $(STAMP)
+	$(BIN)/python scripts/generate_stubs.py --check
+
+proto-lint: $(STAMP)
+	cd protos && ../$(BIN)/buf lint
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/foundation.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

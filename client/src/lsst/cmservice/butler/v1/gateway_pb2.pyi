@@ -1,0 +1,5 @@
+from lsst.cmservice.butler.v1 import repositories_pb2 as _repositories_pb2
+from google.protobuf import descriptor as _descriptor
+from typing import ClassVar as _ClassVar
+
+DESCRIPTOR: _descriptor.FileDescriptor

@@ -1,0 +1,1 @@
+"""The CM Service Butler gateway: a gRPC sidecar serving pre-cached Butlers."""

@@ -1,0 +1,77 @@
+"""Domain exceptions: each carries a stable reason; ``servicer/status.py`` maps them to gRPC codes."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+__all__ = [
+    "GatewayBusyError",
+    "GatewayError",
+    "InvalidArgumentError",
+    "ReadOnlyRepositoryError",
+    "RepositoryNotFoundError",
+    "RepositoryUnavailableError",
+    "UnauthenticatedError",
+]
+
+
+class GatewayError(Exception):
+    """An error the gateway reports on purpose: its message is safe to send to the caller.
+
+    Parameters
+    ----------
+    message
+        What happened and what the caller can do, with no secret, SQL or traceback in it.
+    reason
+        Overrides the class's stable ``reason`` (an UPPER_SNAKE_CASE word for ``ErrorInfo``).
+    **metadata
+        Small facts for ``ErrorInfo.metadata`` (for example the repository label).
+    """
+
+    reason: ClassVar[str] = "GATEWAY_ERROR"
+
+    def __init__(self, message: str, *, reason: str | None = None, **metadata: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.instance_reason = reason or type(self).reason
+        self.metadata = metadata
+
+
+class InvalidArgumentError(GatewayError):
+    """The request itself is wrong (missing field, bad name, unparsable expression)."""
+
+    reason = "INVALID_ARGUMENT"
+
+
+class RepositoryNotFoundError(GatewayError):
+    """The label is not one of the configured repositories."""
+
+    reason = "REPOSITORY_NOT_FOUND"
+
+    def __init__(self, label: str, known: list[str]) -> None:
+        shown = ", ".join(repr(k) for k in known[:20]) or "none"
+        super().__init__(f"unknown repository label {label!r}; configured labels: {shown}", label=label)
+
+
+class RepositoryUnavailableError(GatewayError):
+    """The repository exists but cannot serve now (warming up, failed build, database down)."""
+
+    reason = "REPOSITORY_UNAVAILABLE"
+
+
+class GatewayBusyError(GatewayError):
+    """Too many Butler calls are already admitted; retry after a short delay."""
+
+    reason = "GATEWAY_BUSY"
+
+
+class UnauthenticatedError(GatewayError):
+    """The call lacks the configured bearer token, or sent a wrong one."""
+
+    reason = "UNAUTHENTICATED"
+
+
+class ReadOnlyRepositoryError(GatewayError):
+    """A mutation was asked of a repository the gateway serves read-only."""
+
+    reason = "REPOSITORY_READ_ONLY"

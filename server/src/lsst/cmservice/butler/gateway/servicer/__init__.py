@@ -1,0 +1,13 @@
+"""The gRPC servicer: thin handlers, one module per RPC family, composed into one class."""
+
+from __future__ import annotations
+
+from lsst.cmservice.butler.v1 import gateway_pb2_grpc
+
+from .repositories import RepositoryRpcs
+
+__all__ = ["ButlerGatewayServicer"]
+
+
+class ButlerGatewayServicer(RepositoryRpcs, gateway_pb2_grpc.ButlerGatewayServiceServicer):
+    """Every RPC of ``lsst.cmservice.butler.v1.ButlerGatewayService``."""
