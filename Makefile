@@ -35,7 +35,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy server/src client/src tests benchmarks scripts
+	$(BIN)/mypy server/src client/src tests scripts $(wildcard benchmarks/*.py)
 
 ## Regenerate the Python stubs (and .pyi) from protos/.
 protos: $(STAMP)

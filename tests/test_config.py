@@ -80,7 +80,9 @@ def test_nothing_to_listen_on_refused() -> None:
         load_settings(listen_address="")
 
 
-def test_settings_command_masks_secrets(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_settings_command_masks_secrets(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv(
         "LSST_DB_AUTH_CREDENTIALS", json.dumps([{"url": "postgresql://u@h/db", "password": SECRET}])
     )

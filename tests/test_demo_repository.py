@@ -338,3 +338,9 @@ def test_create_repository_refuses_password_in_url(tmp_path: Path) -> None:
 def test_create_repository_refuses_dotted_directory(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="dot"):
         create_repository(tmp_path / "repo.v1")
+
+
+def test_create_repository_refuses_namespace_for_sqlite(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="namespace"):
+        create_repository(tmp_path / "repo", namespace="demo")
+    assert not (tmp_path / "repo").exists()

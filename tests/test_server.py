@@ -10,6 +10,7 @@ import stat
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -39,7 +40,7 @@ async def _health(target: str, service: str = "") -> int:
 
 
 async def _wait_for_state(
-    stub: gateway_pb2_grpc.ButlerGatewayServiceStub, label: str, state: int, timeout: float = 20
+    stub: gateway_pb2_grpc.ButlerGatewayServiceAsyncStub, label: str, state: int, timeout: float = 20
 ) -> pb.Repository:
     deadline = time.monotonic() + timeout
     while True:
@@ -75,7 +76,7 @@ async def test_warm_up_then_serving(any_repo: RepoUnderTest) -> None:
 
 async def test_read_only_repository_is_reported(sqlite_repo: RepoUnderTest) -> None:
     settings = settings_for({"ro": sqlite_repo.config_uri}, read_only_repositories=["ro"])
-    async with running_gateway(settings) as (server, stub):
+    async with running_gateway(settings) as (_server, stub):
         repository = (await stub.GetRepository(pb.GetRepositoryRequest(label="ro"))).repository
         assert repository.state == READY
         assert not repository.writeable
@@ -149,7 +150,7 @@ async def test_database_down_while_serving_is_unavailable(
     pg_repo: RepoUnderTest, postgres: PostgresServer
 ) -> None:
     settings = settings_for({"pg": pg_repo.config_uri}, db_auth_credentials=pg_repo.credentials_json)
-    async with running_gateway(settings) as (server, stub):
+    async with running_gateway(settings) as (_server, stub):
         with postgres.stop_temporarily():
             with pytest.raises(grpc.aio.AioRpcError) as caught:
                 await stub.RefreshRepository(pb.RefreshRepositoryRequest(label="pg"), timeout=30)
@@ -175,7 +176,9 @@ async def test_db_auth_file_is_never_read(
     monkeypatch.setenv("HOME", str(home))
 
     def write_auth_file(path: Path, password: str) -> None:
-        path.write_text(json.dumps([{"url": entry["url"], "username": entry["username"], "password": password}]))
+        path.write_text(
+            json.dumps([{"url": entry["url"], "username": entry["username"], "password": password}])
+        )
         path.chmod(0o600)
 
     # Wrong credentials in both DbAuth file locations; right ones in LSST_DB_AUTH_CREDENTIALS.
@@ -325,7 +328,9 @@ async def test_unexpected_error_is_internal_without_details(
 
         monkeypatch.setattr(server.factory, "info", explode)
         with pytest.raises(grpc.aio.AioRpcError) as caught:
-            await stub.GetRepository(pb.GetRepositoryRequest(label="main"), metadata=(("x-request-id", "req-42"),))
+            await stub.GetRepository(
+                pb.GetRepositoryRequest(label="main"), metadata=(("x-request-id", "req-42"),)
+            )
         assert caught.value.code() == grpc.StatusCode.INTERNAL
         details = caught.value.details() or ""
         assert "SELECT" not in details
@@ -344,13 +349,13 @@ async def test_graceful_stop_finishes_call_in_flight(tmp_path: Path) -> None:
     factory = server.factory
     entered = threading.Event()
 
-    def slow_build(repo: object) -> object:
+    def slow_build(repo: Any) -> Any:
         entered.set()
         time.sleep(1.0)
         return original(repo)
 
     original = factory._build_generation
-    factory._build_generation = slow_build  # type: ignore[method-assign]
+    factory._build_generation = slow_build  # type: ignore[method-assign]  # fault injection
     async with grpc.aio.insecure_channel(server.target) as channel:
         stub = gateway_pb2_grpc.ButlerGatewayServiceStub(channel)
         call = asyncio.ensure_future(stub.RefreshRepository(pb.RefreshRepositoryRequest(label="main")))

@@ -38,7 +38,7 @@ def settings_for(repositories: dict[str, str] | None = None, **overrides: Any) -
 @contextlib.asynccontextmanager
 async def running_gateway(
     settings: GatewaySettings,
-) -> AsyncIterator[tuple[GatewayServer, gateway_pb2_grpc.ButlerGatewayServiceStub]]:
+) -> AsyncIterator[tuple[GatewayServer, gateway_pb2_grpc.ButlerGatewayServiceAsyncStub]]:
     """A started gateway and a stub on a fresh channel; both closed on exit."""
     server = GatewayServer(settings)
     await server.start()

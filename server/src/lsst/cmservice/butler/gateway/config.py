@@ -197,6 +197,8 @@ class GatewaySettings(BaseSettings):
             if name == "db_auth_credentials":
                 entries = self.db_auth_entries()
                 value = [f"{entry['url']} (password: ***)" for entry in entries] if entries else None
+            elif name == "unix_socket_mode":
+                value = oct(self.unix_socket_mode)
             elif name == "auth_token":
                 value = "***" if self.auth_token is not None else None
             described[name] = value

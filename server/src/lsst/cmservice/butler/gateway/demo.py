@@ -362,10 +362,6 @@ def _default_exposures() -> tuple[DemoExposure, ...]:
     return tuple(sorted(biases + science, key=lambda e: (e.instrument != "LSSTCam", e.id)))
 
 
-def _frozen_map(**items: Any) -> Mapping[str, Any]:
-    return MappingProxyType(dict(items))
-
-
 _RAW = DemoDatasetType("raw", ("instrument", "detector", "exposure"), "Exposure")
 _CALEXP = DemoDatasetType("calexp", ("instrument", "visit", "detector"), "ExposureF")
 _BIAS = DemoDatasetType("bias", ("instrument", "detector"), "ExposureF", is_calibration=True)
@@ -414,7 +410,7 @@ class DemoContent:
     bias: DemoDatasetType = _BIAS
 
     raw_runs: Mapping[str, str] = field(
-        default_factory=lambda: _frozen_map(LSSTCam="LSSTCam/raw/all", LATISS="LATISS/raw/all")
+        default_factory=lambda: MappingProxyType({"LSSTCam": "LSSTCam/raw/all", "LATISS": "LATISS/raw/all"})
     )
     """RUN collection holding every raw of each instrument."""
 
@@ -449,8 +445,8 @@ class DemoContent:
     """CHAINED collections and their children in search order (children defined before parents)."""
 
     docs: Mapping[str, str] = field(
-        default_factory=lambda: _frozen_map(
-            **{
+        default_factory=lambda: MappingProxyType(
+            {
                 "LSSTCam/raw/all": "All LSSTCam raw data of the demo repository.",
                 "LATISS/raw/all": "All LATISS raw data of the demo repository.",
                 "LSSTCam/runs/nightly/20250921": "Nightly processing of LSSTCam day_obs 20250921.",
@@ -703,7 +699,7 @@ def create_repository(root: Path, *, registry_db: str | None = None, namespace: 
         password (that would be written to ``butler.yaml``); ``LSST_DB_AUTH_CREDENTIALS`` or
         ``~/.lsst/db-auth.yaml`` supply it. Default: SQLite in ``root``.
     namespace : `str`, optional
-        Database schema for the registry tables (PostgreSQL).
+        Database schema for the registry tables (PostgreSQL only).
 
     Returns
     -------
@@ -713,17 +709,22 @@ def create_repository(root: Path, *, registry_db: str | None = None, namespace: 
     Raises
     ------
     ValueError
-        Raised if ``registry_db`` contains a password, or if the name of ``root`` contains a dot
-        (``Butler.makeRepo`` would read the text after it as a config file format).
+        Raised if ``registry_db`` contains a password, if ``namespace`` is given for an SQLite
+        registry, or if the name of ``root`` contains a dot (``Butler.makeRepo`` would read the
+        text after it as a config file format).
     """
     root_uri = ResourcePath(root.absolute(), forceDirectory=True)
     if root_uri.getExtension():
         raise ValueError(f"The repository directory name must not contain a dot: {root.name!r}.")
+    url = make_url(registry_db) if registry_db is not None else None
+    if url is not None and url.password is not None:
+        # Never echo the URL: it holds the secret.
+        raise ValueError("registry_db must not contain a password; use LSST_DB_AUTH_CREDENTIALS.")
+    if namespace is not None and (url is None or url.get_backend_name() == "sqlite"):
+        # daf_butler would only fail after writing butler.yaml.
+        raise ValueError("A namespace needs a PostgreSQL registry_db; SQLite has no schemas.")
     seed = Config()
     if registry_db is not None:
-        if make_url(registry_db).password is not None:
-            # Never echo the URL: it holds the secret.
-            raise ValueError("registry_db must not contain a password; use LSST_DB_AUTH_CREDENTIALS.")
         seed["registry", "db"] = registry_db
     if namespace is not None:
         seed["registry", "namespace"] = namespace
