@@ -379,3 +379,58 @@ async def test_startup_time_is_recorded(sqlite_repo: RepoUnderTest) -> None:
         assert server.startup_seconds is not None
         assert server.startup_seconds > 0
         assert os.environ["LSST_DB_AUTH_CREDENTIALS"] == "[]"
+
+
+async def test_not_serving_and_warming_until_built(
+    sqlite_repo: RepoUnderTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lsst.cmservice.butler.gateway.factory import ButlerFactory
+
+    release = threading.Event()
+    original = ButlerFactory._build_generation
+
+    def held_build(self: ButlerFactory, repo: Any) -> Any:
+        release.wait(20)  # hold the warm-up so its intermediate state can be observed
+        return original(self, repo)
+
+    monkeypatch.setattr(ButlerFactory, "_build_generation", held_build)
+    server = GatewayServer(settings_for({"main": sqlite_repo.config_uri}))
+    starting = asyncio.ensure_future(server.start())
+    try:
+        while server.port is None or server.factory is None:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)
+        assert await _health(server.target) == health_pb2.HealthCheckResponse.NOT_SERVING
+        async with grpc.aio.insecure_channel(server.target) as channel:
+            stub = gateway_pb2_grpc.ButlerGatewayServiceStub(channel)
+            warming = (await stub.GetRepository(pb.GetRepositoryRequest(label="main"))).repository
+            assert warming.state == pb.REPOSITORY_STATE_WARMING
+            release.set()
+            await starting
+            assert await _health(server.target) == health_pb2.HealthCheckResponse.SERVING
+            ready = (await stub.GetRepository(pb.GetRepositoryRequest(label="main"))).repository
+            assert ready.state == READY
+    finally:
+        release.set()
+        await starting
+        await server.stop(0)
+
+
+async def test_reflection_can_be_switched_off(sqlite_repo: RepoUnderTest) -> None:
+    from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+    async def list_services(reflection_on: bool) -> list[str]:
+        settings = settings_for({"main": sqlite_repo.config_uri}, reflection=reflection_on)
+        async with (
+            running_gateway(settings) as (server, _),
+            grpc.aio.insecure_channel(server.target) as channel,
+        ):
+            stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+            request = reflection_pb2.ServerReflectionRequest(list_services="")
+            responses = [r async for r in stub.ServerReflectionInfo(iter([request]))]
+            return [s.name for s in responses[0].list_services_response.service]
+
+    assert SERVICE_NAME in await list_services(True)
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await list_services(False)
+    assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED

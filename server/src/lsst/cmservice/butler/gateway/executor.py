@@ -85,42 +85,51 @@ class BlockingRunner:
         """
         self._admit()
         loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[list[T] | BaseException | None] = asyncio.Queue(STREAM_QUEUE_DEPTH)
+        queue: asyncio.Queue[list[T] | BaseException | None] = asyncio.Queue()
+        # Credits bound what the producer may run ahead; the consumer returns one per batch taken.
+        credits = threading.Semaphore(STREAM_QUEUE_DEPTH)
         stop = threading.Event()
 
         def hand_over(item: list[T] | BaseException | None) -> bool:
-            # Blocks this worker thread until the loop has room; False once the consumer left.
-            while not stop.is_set():
-                future = asyncio.run_coroutine_threadsafe(queue.put(item), loop)
-                try:
-                    future.result(timeout=0.5)
-                    return True
-                except TimeoutError:
-                    future.cancel()
-            return False
+            # Blocks this worker thread until the consumer has room; False once it went away.
+            while not credits.acquire(timeout=0.25):
+                if stop.is_set():
+                    return False
+            if stop.is_set():
+                return False
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+            return True
 
         def pump() -> None:
+            iterator = produce()
             try:
                 chunk: list[T] = []
-                for item in produce():
+                for item in iterator:
                     chunk.append(item)
                     if len(chunk) >= batch_size:
                         if not hand_over(chunk):
                             return
                         chunk = []
-                    if stop.is_set():
+                    elif stop.is_set():
                         return
                 if chunk and not hand_over(chunk):
                     return
                 hand_over(None)
             except BaseException as exc:
                 hand_over(exc)
+            finally:
+                # Close the generator here, in its own thread, so that the Butler clone it holds
+                # is released by the thread that used it (not later by the garbage collector).
+                close = getattr(iterator, "close", None)
+                if close is not None:
+                    close()
 
         context = contextvars.copy_context()
         worker = loop.run_in_executor(self._pool, functools.partial(context.run, pump))
         try:
             while True:
                 item = await queue.get()
+                credits.release()
                 if item is None:
                     break
                 if isinstance(item, BaseException):
