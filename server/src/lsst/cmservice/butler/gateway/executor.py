@@ -6,7 +6,7 @@ import asyncio
 import contextvars
 import functools
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
@@ -76,7 +76,7 @@ class BlockingRunner:
 
     async def stream(
         self, produce: Callable[[], Iterator[T]], *, batch_size: int = DEFAULT_STREAM_BATCH
-    ) -> AsyncIterator[list[T]]:
+    ) -> AsyncGenerator[list[T], None]:
         """Iterate ``produce()`` in one worker thread and yield its items in batches.
 
         The whole iteration, including any Butler clone it opens, stays in one thread. The
