@@ -241,6 +241,9 @@ class ButlerFactory:
             except Exception as exc:
                 self._record_failure(repo, exc)
                 return False
+            if self._closed:  # the gateway shut down while this build ran
+                await self._runner.run(generation.retire, admit=False)
+                return False
             with self._swap_lock:
                 previous, repo.generation = repo.generation, generation
                 repo.state = RepositoryState.READY
