@@ -241,8 +241,8 @@ class ButlerFactory:
             except Exception as exc:
                 self._record_failure(repo, exc)
                 return False
-            if self._closed:  # the gateway shut down while this build ran
-                await self._runner.run(generation.retire, admit=False)
+            if self._closed:  # the gateway shut down while this build ran; the pool may be gone
+                generation.retire()
                 return False
             with self._swap_lock:
                 previous, repo.generation = repo.generation, generation
