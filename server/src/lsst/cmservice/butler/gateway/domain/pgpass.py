@@ -47,7 +47,7 @@ def render_pgpass(lines: Iterable[PgpassLine]) -> str:
 def parse_pgpass(content: str) -> list[PgpassLine]:
     """Parse a password file as libpq does: ``#`` comments, backslash escapes, five fields."""
     parsed = []
-    for raw in content.splitlines():
+    for raw in content.split("\n"):  # libpq reads lines ending in "\n" only
         if not raw or raw.startswith("#"):
             continue
         fields: list[str] = [""]

@@ -130,16 +130,28 @@ def render_bash_exports(variables: Mapping[str, str]) -> str:
 
 
 def render_bps_environment(variables: Mapping[str, str]) -> str:
-    """A BPS submit YAML ``environment:`` block, checked to load back to exactly these values."""
+    """A BPS submit YAML ``environment:`` block, checked to load back to exactly these values.
+
+    Plain style where PyYAML's choice round-trips; otherwise every scalar double-quoted, whose
+    escapes carry any character but NUL (for example NEL or U+2028, which PyYAML's plain and
+    single-quoted styles turn into line breaks).
+    """
     for name, value in variables.items():
         _check_common(name, value, "BPS YAML")
     document = {"environment": dict(variables)}
-    rendered = yaml.safe_dump(
-        document, default_flow_style=False, sort_keys=False, allow_unicode=True, width=2**31 - 1
-    )
-    loaded = yaml.safe_load(rendered)
-    if loaded != document:
-        for name, value in variables.items():
-            if loaded.get("environment", {}).get(name) != value:
-                raise UnrepresentableValueError(name, "BPS YAML", "does not survive a YAML round trip")
-    return str(rendered)
+    for style in (None, '"'):
+        rendered = yaml.safe_dump(
+            document,
+            default_style=style,
+            default_flow_style=False,
+            sort_keys=False,
+            allow_unicode=True,
+            width=2**31 - 1,
+        )
+        loaded = yaml.safe_load(rendered)
+        if loaded == document:
+            return str(rendered)
+    for name, value in variables.items():
+        if loaded.get("environment", {}).get(name) != value:
+            raise UnrepresentableValueError(name, "BPS YAML", "does not survive a YAML round trip")
+    raise AssertionError("a YAML round trip failed without a differing value")  # pragma: no cover
