@@ -23,7 +23,7 @@ from lsst.cmservice.butler.gateway.domain.quoting import (
 
 # The characters every format treats specially, mixed with arbitrary text (no surrogates: a proto
 # string or a setting cannot hold one).
-_SPECIAL = st.sampled_from(list(" \t'\"=$\\:;#{}()`!*?&|<>~%") + ["$(DOLLAR)", "''", '""', "\\'", "$$("])
+_SPECIAL = st.sampled_from([*" \t'\"=$\\:;#{}()`!*?&|<>~%", "$(DOLLAR)", "''", '""', "\\'", "$$("])
 _ANY_CHAR = st.characters(blacklist_categories=("Cs",), blacklist_characters="\0")
 _VALUE = st.lists(st.one_of(_SPECIAL, _ANY_CHAR), max_size=30).map("".join)
 # A "V" prefix keeps clear of the variables bash sets itself (_, PWD, SHLVL, BASH*...).
@@ -54,9 +54,7 @@ def test_htcondor_rendering_of_awkward_values() -> None:
     rendered = render_htcondor_environment(
         {"A": "plain", "B": "two words", "C": "it's", "D": 'say"hi"', "E": "$HOME", "F": ""}
     )
-    assert rendered == (
-        """"A=plain B='two words' C='it''s' D=say""hi"" E=$(DOLLAR)HOME F=''\""""
-    )
+    assert rendered == (""""A=plain B='two words' C='it''s' D=say""hi"" E=$(DOLLAR)HOME F=''\"""")
 
 
 @pytest.mark.parametrize("value", ["line\nbreak", "carriage\rreturn"])
@@ -68,9 +66,7 @@ def test_htcondor_refuses_line_breaks_naming_the_variable(value: str) -> None:
     assert value not in str(caught.value)
 
 
-@pytest.mark.parametrize(
-    "render", [render_htcondor_environment, render_bash_exports, render_bps_environment]
-)
+@pytest.mark.parametrize("render", [render_htcondor_environment, render_bash_exports, render_bps_environment])
 def test_every_form_refuses_nul_and_bad_names(render: object) -> None:
     assert callable(render)
     with pytest.raises(UnrepresentableValueError, match="NULLED"):
