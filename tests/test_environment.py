@@ -538,7 +538,7 @@ async def test_cli_renders_what_the_rpc_renders(pg_repo: RepoUnderTest, sqlite_r
 
     as_json = run()
     assert as_json.returncode == 0, as_json.stderr
-    assert json.loads(as_json.stdout) == json_format.MessageToDict(response)
+    assert json.loads(as_json.stdout) == json_format.MessageToDict(response, preserving_proto_field_name=True)
     assert _fingerprint(pg_repo) not in as_json.stderr  # the audit line has names only
     assert "submission environment rendered" in as_json.stderr
     as_bash = run("--format", "bash")

@@ -24,7 +24,7 @@ from lsst.cmservice.butler.gateway.domain.quoting import (
 # The characters every format treats specially, mixed with arbitrary text (no surrogates: a proto
 # string or a setting cannot hold one).
 _SPECIAL = st.sampled_from([*" \t'\"=$\\:;#{}()`!*?&|<>~%", "$(DOLLAR)", "''", '""', "\\'", "$$("])
-_ANY_CHAR = st.characters(blacklist_categories=("Cs",), blacklist_characters="\0")
+_ANY_CHAR = st.characters(blacklist_categories=["Cs"], blacklist_characters="\0")
 _VALUE = st.lists(st.one_of(_SPECIAL, _ANY_CHAR), max_size=30).map("".join)
 # A "V" prefix keeps clear of the variables bash sets itself (_, PWD, SHLVL, BASH*...).
 _NAME = st.from_regex(r"V[A-Za-z0-9_]{0,15}", fullmatch=True)

@@ -121,7 +121,11 @@ def _render_env(settings: GatewaySettings, args: argparse.Namespace) -> int:
         return 1 if isinstance(exc, GatewayError) else 2
     audit_rendered(request, rendered, caller="cli")
     if args.format == "json":
-        print(json_format.MessageToJson(environment_to_proto(rendered), indent=2))
+        print(
+            json_format.MessageToJson(
+                environment_to_proto(rendered), indent=2, preserving_proto_field_name=True
+            )
+        )
     elif args.format == "htcondor":
         print(f"environment = {rendered.htcondor_environment}")
     elif args.format == "bash":
