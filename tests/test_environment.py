@@ -248,6 +248,7 @@ async def test_least_privilege_across_databases(all_pg: list[RepoUnderTest]) -> 
             response = await stub.RenderSubmissionEnvironment(
                 _request(repo_a.label, credential_mode=mode, repository_index_mode=INLINE)
             )
+            _assert_forms_match(response)  # awkward passwords: quotes, "$", "\\", ":" and spaces
             text = str(response)
             if mode == PGPASS:
                 [line] = parse_pgpass(response.files[0].content)
@@ -305,24 +306,26 @@ def _place_files(response: pb.RenderSubmissionEnvironmentResponse) -> None:
 
 
 def _run_job(
-    response: pb.RenderSubmissionEnvironmentResponse, home: Path, labels: list[str], forbidden_uri: str
+    response: pb.RenderSubmissionEnvironmentResponse,
+    home: Path,
+    labels: list[str],
+    forbidden: str,
+    *,
+    form: str,
 ) -> subprocess.CompletedProcess[str]:
-    environment = {v.name: v.value for v in response.variables}
-    # Only the rendered variables and the basics a login shell would have.
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),
-        "LANG": "C.UTF-8",
-        **environment,
-    }
+    """Run the job in a fresh process whose environment comes from one rendered form only."""
+    # Only the basics a login shell would have, plus what the gateway rendered.
+    basics = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "LANG": "C.UTF-8"}
+    job = [sys.executable, "-c", _JOB, ",".join(labels), forbidden]
+    if form == "bash":
+        exports = home / "job-env.sh"
+        exports.write_text(response.bash_exports)
+        command = ["bash", "--noprofile", "--norc", "-c", 'source "$0" && exec "$@"', str(exports), *job]
+        env = basics
+    else:
+        command, env = job, {**basics, **parse_htcondor_environment(response.htcondor_environment)}
     return subprocess.run(
-        [sys.executable, "-c", _JOB, ",".join(labels), forbidden_uri],
-        env=env,
-        cwd=home,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        command, env=env, cwd=home, capture_output=True, text=True, timeout=120, check=False
     )
 
 
@@ -338,12 +341,12 @@ async def test_batch_job_connects_with_rendered_pgpass(all_pg: list[RepoUnderTes
         )
     assert response.cleanup_path.startswith(str(home))
     # Negative control: without the file the job cannot authenticate.
-    refused = _run_job(response, home, [pg.label], repo_b.config_uri)
+    refused = _run_job(response, home, [pg.label], repo_b.config_uri, form="bash")
     assert refused.returncode != 0
     assert "password" in refused.stderr.lower()
 
     _place_files(response)
-    job = _run_job(response, home, [pg.label, repo_a.label], repo_b.config_uri)
+    job = _run_job(response, home, [pg.label, repo_a.label], repo_b.config_uri, form="bash")
     assert job.returncode == 0, job.stderr[-3000:]
     result = json.loads(job.stdout.splitlines()[-1])
     assert result[pg.label] == sorted(demo.DEMO.instrument_names)
@@ -368,7 +371,8 @@ async def test_batch_job_connects_with_db_auth_environment(
             _request(pg.label, repo_a.label, credential_mode=DB_AUTH)
         )
     assert [v.name for v in response.variables] == ["DAF_BUTLER_REPOSITORY_INDEX", "LSST_DB_AUTH_CREDENTIALS"]
-    job = _run_job(response, home, [pg.label, repo_a.label], repo_b.label)
+    # The environment as condor_starter would build it from the submit file's line.
+    job = _run_job(response, home, [pg.label, repo_a.label], repo_b.label, form="htcondor")
     assert job.returncode == 0, job.stderr[-3000:]
     result = json.loads(job.stdout.splitlines()[-1])
     assert result[pg.label] == sorted(demo.DEMO.instrument_names)
