@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from lsst.cmservice.butler.v1 import environment_pb2 as lsst_dot_cmservice_dot_butler_dot_v1_dot_environment__pb2
 from lsst.cmservice.butler.v1 import repositories_pb2 as lsst_dot_cmservice_dot_butler_dot_v1_dot_repositories__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -56,6 +57,11 @@ class ButlerGatewayServiceStub:
                 request_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_repositories__pb2.RefreshRepositoryRequest.SerializeToString,
                 response_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_repositories__pb2.RefreshRepositoryResponse.FromString,
                 _registered_method=True)
+        self.RenderSubmissionEnvironment = channel.unary_unary(
+                '/lsst.cmservice.butler.v1.ButlerGatewayService/RenderSubmissionEnvironment',
+                request_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_environment__pb2.RenderSubmissionEnvironmentRequest.SerializeToString,
+                response_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_environment__pb2.RenderSubmissionEnvironmentResponse.FromString,
+                _registered_method=True)
 
 
 class ButlerGatewayServiceServicer:
@@ -93,6 +99,18 @@ class ButlerGatewayServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RenderSubmissionEnvironment(self, request, context):
+        """Renders the environment (variables, files, and the same pre-rendered for HTCondor, bash and
+        BPS) a batch job needs to reach the given repositories through Butler.from_config(label).
+        NOT_FOUND (REPOSITORY_NOT_FOUND) for an unknown label; INVALID_ARGUMENT for a bad request or
+        a value a rendered form cannot carry; FAILED_PRECONDITION (SECRET_ENVIRONMENT_DISABLED) for a
+        secret-returning mode when those are disabled, (CREDENTIAL_NOT_FOUND) when a PostgreSQL
+        repository has no matching credential; UNAVAILABLE when a Butler config cannot be read.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ButlerGatewayServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -110,6 +128,11 @@ def add_ButlerGatewayServiceServicer_to_server(servicer, server):
                     servicer.RefreshRepository,
                     request_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_repositories__pb2.RefreshRepositoryRequest.FromString,
                     response_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_repositories__pb2.RefreshRepositoryResponse.SerializeToString,
+            ),
+            'RenderSubmissionEnvironment': grpc.unary_unary_rpc_method_handler(
+                    servicer.RenderSubmissionEnvironment,
+                    request_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_environment__pb2.RenderSubmissionEnvironmentRequest.FromString,
+                    response_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_environment__pb2.RenderSubmissionEnvironmentResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -200,6 +223,33 @@ class ButlerGatewayService:
             '/lsst.cmservice.butler.v1.ButlerGatewayService/RefreshRepository',
             lsst_dot_cmservice_dot_butler_dot_v1_dot_repositories__pb2.RefreshRepositoryRequest.SerializeToString,
             lsst_dot_cmservice_dot_butler_dot_v1_dot_repositories__pb2.RefreshRepositoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RenderSubmissionEnvironment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lsst.cmservice.butler.v1.ButlerGatewayService/RenderSubmissionEnvironment',
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_environment__pb2.RenderSubmissionEnvironmentRequest.SerializeToString,
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_environment__pb2.RenderSubmissionEnvironmentResponse.FromString,
             options,
             channel_credentials,
             insecure,

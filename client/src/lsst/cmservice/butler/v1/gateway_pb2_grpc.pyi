@@ -5,6 +5,7 @@ isort:skip_file
 
 from collections import abc as _abc
 from grpc import aio as _aio
+from lsst.cmservice.butler.v1 import environment_pb2 as _environment_pb2
 from lsst.cmservice.butler.v1 import repositories_pb2 as _repositories_pb2
 import abc as _abc_1
 import grpc as _grpc
@@ -52,6 +53,14 @@ class ButlerGatewayServiceStub:
     cache goes stale). Calls in flight finish on the old templates. NOT_FOUND for an unknown
     label; UNAVAILABLE (REPOSITORY_UNAVAILABLE) when the rebuild fails.
     """
+    RenderSubmissionEnvironment: _grpc.UnaryUnaryMultiCallable[_environment_pb2.RenderSubmissionEnvironmentRequest, _environment_pb2.RenderSubmissionEnvironmentResponse]
+    """Renders the environment (variables, files, and the same pre-rendered for HTCondor, bash and
+    BPS) a batch job needs to reach the given repositories through Butler.from_config(label).
+    NOT_FOUND (REPOSITORY_NOT_FOUND) for an unknown label; INVALID_ARGUMENT for a bad request or
+    a value a rendered form cannot carry; FAILED_PRECONDITION (SECRET_ENVIRONMENT_DISABLED) for a
+    secret-returning mode when those are disabled, (CREDENTIAL_NOT_FOUND) when a PostgreSQL
+    repository has no matching credential; UNAVAILABLE when a Butler config cannot be read.
+    """
 
 @_typing.type_check_only
 class ButlerGatewayServiceAsyncStub(ButlerGatewayServiceStub):
@@ -76,6 +85,14 @@ class ButlerGatewayServiceAsyncStub(ButlerGatewayServiceStub):
     another process added detectors or physical filters (daf_butler's preloaded dimension-record
     cache goes stale). Calls in flight finish on the old templates. NOT_FOUND for an unknown
     label; UNAVAILABLE (REPOSITORY_UNAVAILABLE) when the rebuild fails.
+    """
+    RenderSubmissionEnvironment: _aio.UnaryUnaryMultiCallable[_environment_pb2.RenderSubmissionEnvironmentRequest, _environment_pb2.RenderSubmissionEnvironmentResponse]  # type: ignore[assignment]
+    """Renders the environment (variables, files, and the same pre-rendered for HTCondor, bash and
+    BPS) a batch job needs to reach the given repositories through Butler.from_config(label).
+    NOT_FOUND (REPOSITORY_NOT_FOUND) for an unknown label; INVALID_ARGUMENT for a bad request or
+    a value a rendered form cannot carry; FAILED_PRECONDITION (SECRET_ENVIRONMENT_DISABLED) for a
+    secret-returning mode when those are disabled, (CREDENTIAL_NOT_FOUND) when a PostgreSQL
+    repository has no matching credential; UNAVAILABLE when a Butler config cannot be read.
     """
 
 class ButlerGatewayServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -116,6 +133,20 @@ class ButlerGatewayServiceServicer(metaclass=_abc_1.ABCMeta):
         another process added detectors or physical filters (daf_butler's preloaded dimension-record
         cache goes stale). Calls in flight finish on the old templates. NOT_FOUND for an unknown
         label; UNAVAILABLE (REPOSITORY_UNAVAILABLE) when the rebuild fails.
+        """
+
+    @_abc_1.abstractmethod
+    def RenderSubmissionEnvironment(
+        self,
+        request: _environment_pb2.RenderSubmissionEnvironmentRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_environment_pb2.RenderSubmissionEnvironmentResponse, _abc.Awaitable[_environment_pb2.RenderSubmissionEnvironmentResponse]]:
+        """Renders the environment (variables, files, and the same pre-rendered for HTCondor, bash and
+        BPS) a batch job needs to reach the given repositories through Butler.from_config(label).
+        NOT_FOUND (REPOSITORY_NOT_FOUND) for an unknown label; INVALID_ARGUMENT for a bad request or
+        a value a rendered form cannot carry; FAILED_PRECONDITION (SECRET_ENVIRONMENT_DISABLED) for a
+        secret-returning mode when those are disabled, (CREDENTIAL_NOT_FOUND) when a PostgreSQL
+        repository has no matching credential; UNAVAILABLE when a Butler config cannot be read.
         """
 
 def add_ButlerGatewayServiceServicer_to_server(servicer: ButlerGatewayServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -114,6 +114,34 @@ class GatewaySettings(BaseSettings):
     retry_max_seconds: float = Field(default=60.0, gt=0)
     """Longest delay between build attempts of a failed repository."""
 
+    butler_repository_index: str = Field(
+        default="/sdf/group/rubin/shared/data-repos.yaml",
+        validation_alias=AliasChoices("BUTLER__REPOSITORY_INDEX", "butler_repository_index"),
+    )
+    """Repository index file as seen from the batch side (CM Service's ``butler.repository_index``),
+    rendered as ``DAF_BUTLER_REPOSITORY_INDEX`` into submission environments."""
+
+    butler_default_username: str = Field(
+        default="rubin",
+        validation_alias=AliasChoices("BUTLER__DEFAULT_USERNAME", "butler_default_username"),
+    )
+    """``PGUSER`` of the seed credential mode (CM Service's ``butler.default_username``)."""
+
+    htcondor_remote_user_home: str = Field(
+        default="/sdf/home/l/lsstsvc1",
+        validation_alias=AliasChoices("HTCONDOR__REMOTE_USER_HOME", "htcondor_remote_user_home"),
+    )
+    """Home directory of the batch user (CM Service's ``htcondor.remote_user_home``): credential files
+    of submission environments go under it."""
+
+    batch_repositories: dict[str, str] = Field(default_factory=dict)
+    """Label -> Butler config URI as seen from the batch side, for ``DAF_BUTLER_REPOSITORIES`` in
+    submission environments; a label not listed uses the gateway's own config URI."""
+
+    allow_secret_environment: bool = True
+    """Allow submission-environment modes that return secrets (rendered pgpass, DbAuth JSON); when
+    false they get FAILED_PRECONDITION and only the seed mode works."""
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     """Logging level of the gateway's own loggers."""
 
@@ -233,6 +261,9 @@ def _setting_name(field: str) -> str:
         "DAF_BUTLER_REPOSITORY_INDEX": "DAF_BUTLER_REPOSITORY_INDEX",
         "db_auth_credentials": "LSST_DB_AUTH_CREDENTIALS",
         "LSST_DB_AUTH_CREDENTIALS": "LSST_DB_AUTH_CREDENTIALS",
+        "butler_repository_index": "BUTLER__REPOSITORY_INDEX",
+        "butler_default_username": "BUTLER__DEFAULT_USERNAME",
+        "htcondor_remote_user_home": "HTCONDOR__REMOTE_USER_HOME",
     }
     if field in aliases:
         return aliases[field]

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import ClassVar
 
 __all__ = [
+    "CredentialNotFoundError",
     "GatewayBusyError",
     "GatewayError",
     "InvalidArgumentError",
     "ReadOnlyRepositoryError",
     "RepositoryNotFoundError",
     "RepositoryUnavailableError",
+    "SecretEnvironmentDisabledError",
     "UnauthenticatedError",
 ]
 
@@ -75,3 +77,15 @@ class ReadOnlyRepositoryError(GatewayError):
     """A mutation was asked of a repository the gateway serves read-only."""
 
     reason = "REPOSITORY_READ_ONLY"
+
+
+class SecretEnvironmentDisabledError(GatewayError):
+    """A secret-returning submission-environment mode was asked for while such modes are disabled."""
+
+    reason = "SECRET_ENVIRONMENT_DISABLED"
+
+
+class CredentialNotFoundError(GatewayError):
+    """A repository's registry has no usable credential among the gateway's (names the repository)."""
+
+    reason = "CREDENTIAL_NOT_FOUND"
