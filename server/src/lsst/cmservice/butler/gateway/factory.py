@@ -182,6 +182,11 @@ class ButlerFactory:
         self._swap_lock = threading.Lock()
 
     @property
+    def closed(self) -> bool:
+        """True once `close` began; a property so that checks after an ``await`` are re-read."""
+        return self._closed
+
+    @property
     def labels(self) -> list[str]:
         """Configured labels, sorted."""
         return list(self._repositories)
@@ -241,7 +246,7 @@ class ButlerFactory:
             except Exception as exc:
                 self._record_failure(repo, exc)
                 return False
-            if self._closed:  # the gateway shut down while this build ran; the pool may be gone
+            if self.closed:  # the gateway shut down while this build ran; the pool may be gone
                 generation.retire()
                 return False
             with self._swap_lock:
