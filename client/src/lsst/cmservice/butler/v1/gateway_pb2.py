@@ -22,16 +22,18 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from lsst.cmservice.butler.v1 import planning_pb2 as lsst_dot_cmservice_dot_butler_dot_v1_dot_planning__pb2
+from lsst.cmservice.butler.v1 import queries_pb2 as lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2
 from lsst.cmservice.butler.v1 import repositories_pb2 as lsst_dot_cmservice_dot_butler_dot_v1_dot_repositories__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&lsst/cmservice/butler/v1/gateway.proto\x12\x18lsst.cmservice.butler.v1\x1a+lsst/cmservice/butler/v1/repositories.proto2\x81\x03\n\x14\x42utlerGatewayService\x12y\n\x10ListRepositories\x12\x31.lsst.cmservice.butler.v1.ListRepositoriesRequest\x1a\x32.lsst.cmservice.butler.v1.ListRepositoriesResponse\x12p\n\rGetRepository\x12..lsst.cmservice.butler.v1.GetRepositoryRequest\x1a/.lsst.cmservice.butler.v1.GetRepositoryResponse\x12|\n\x11RefreshRepository\x12\x32.lsst.cmservice.butler.v1.RefreshRepositoryRequest\x1a\x33.lsst.cmservice.butler.v1.RefreshRepositoryResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&lsst/cmservice/butler/v1/gateway.proto\x12\x18lsst.cmservice.butler.v1\x1a\'lsst/cmservice/butler/v1/planning.proto\x1a&lsst/cmservice/butler/v1/queries.proto\x1a+lsst/cmservice/butler/v1/repositories.proto2\xac\x0e\n\x14\x42utlerGatewayService\x12y\n\x10ListRepositories\x12\x31.lsst.cmservice.butler.v1.ListRepositoriesRequest\x1a\x32.lsst.cmservice.butler.v1.ListRepositoriesResponse\x12p\n\rGetRepository\x12..lsst.cmservice.butler.v1.GetRepositoryRequest\x1a/.lsst.cmservice.butler.v1.GetRepositoryResponse\x12|\n\x11RefreshRepository\x12\x32.lsst.cmservice.butler.v1.RefreshRepositoryRequest\x1a\x33.lsst.cmservice.butler.v1.RefreshRepositoryResponse\x12r\n\rQueryDatasets\x12..lsst.cmservice.butler.v1.QueryDatasetsRequest\x1a/.lsst.cmservice.butler.v1.QueryDatasetsResponse0\x01\x12o\n\x0cQueryDataIds\x12-.lsst.cmservice.butler.v1.QueryDataIdsRequest\x1a..lsst.cmservice.butler.v1.QueryDataIdsResponse0\x01\x12\x8a\x01\n\x15QueryDimensionRecords\x12\x36.lsst.cmservice.butler.v1.QueryDimensionRecordsRequest\x1a\x37.lsst.cmservice.butler.v1.QueryDimensionRecordsResponse0\x01\x12p\n\rCountDatasets\x12..lsst.cmservice.butler.v1.CountDatasetsRequest\x1a/.lsst.cmservice.butler.v1.CountDatasetsResponse\x12m\n\x0c\x43ountDataIds\x12-.lsst.cmservice.butler.v1.CountDataIdsRequest\x1a..lsst.cmservice.butler.v1.CountDataIdsResponse\x12\x85\x01\n\x14QueryDimensionValues\x12\x35.lsst.cmservice.butler.v1.QueryDimensionValuesRequest\x1a\x36.lsst.cmservice.butler.v1.QueryDimensionValuesResponse\x12y\n\x10\x45xplainNoResults\x12\x31.lsst.cmservice.butler.v1.ExplainNoResultsRequest\x1a\x32.lsst.cmservice.butler.v1.ExplainNoResultsResponse\x12y\n\x10QueryCollections\x12\x31.lsst.cmservice.butler.v1.QueryCollectionsRequest\x1a\x32.lsst.cmservice.butler.v1.QueryCollectionsResponse\x12|\n\x11GetCollectionInfo\x12\x32.lsst.cmservice.butler.v1.GetCollectionInfoRequest\x1a\x33.lsst.cmservice.butler.v1.GetCollectionInfoResponse\x12|\n\x11QueryDatasetTypes\x12\x32.lsst.cmservice.butler.v1.QueryDatasetTypesRequest\x1a\x33.lsst.cmservice.butler.v1.QueryDatasetTypesResponse\x12s\n\x0eGetDatasetType\x12/.lsst.cmservice.butler.v1.GetDatasetTypeRequest\x1a\x30.lsst.cmservice.butler.v1.GetDatasetTypeResponse\x12g\n\nPlanGroups\x12+.lsst.cmservice.butler.v1.PlanGroupsRequest\x1a,.lsst.cmservice.butler.v1.PlanGroupsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'lsst.cmservice.butler.v1.gateway_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_BUTLERGATEWAYSERVICE']._serialized_start=114
-  _globals['_BUTLERGATEWAYSERVICE']._serialized_end=499
+  _globals['_BUTLERGATEWAYSERVICE']._serialized_start=195
+  _globals['_BUTLERGATEWAYSERVICE']._serialized_end=2031
 # @@protoc_insertion_point(module_scope)
