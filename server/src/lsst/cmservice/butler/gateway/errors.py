@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import ClassVar
 
 __all__ = [
+    "DimensionNotFoundError",
     "GatewayBusyError",
     "GatewayError",
     "InvalidArgumentError",
     "ReadOnlyRepositoryError",
     "RepositoryNotFoundError",
     "RepositoryUnavailableError",
+    "SplitImpossibleError",
     "UnauthenticatedError",
 ]
 
@@ -75,3 +77,15 @@ class ReadOnlyRepositoryError(GatewayError):
     """A mutation was asked of a repository the gateway serves read-only."""
 
     reason = "REPOSITORY_READ_ONLY"
+
+
+class DimensionNotFoundError(GatewayError):
+    """A dimension or dimension element name is not in the repository's universe."""
+
+    reason = "DIMENSION_NOT_FOUND"
+
+
+class SplitImpossibleError(GatewayError):
+    """A split plan cannot meet its constraints (fewer distinct values than groups asked for)."""
+
+    reason = "SPLIT_IMPOSSIBLE"

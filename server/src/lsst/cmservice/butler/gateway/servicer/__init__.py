@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from lsst.cmservice.butler.v1 import gateway_pb2_grpc
 
+from .queries import QueryRpcs
 from .repositories import RepositoryRpcs
 
 __all__ = ["ButlerGatewayServicer"]
 
 
-class ButlerGatewayServicer(RepositoryRpcs, gateway_pb2_grpc.ButlerGatewayServiceServicer):
+class ButlerGatewayServicer(RepositoryRpcs, QueryRpcs, gateway_pb2_grpc.ButlerGatewayServiceServicer):
     """Every RPC of ``lsst.cmservice.butler.v1.ButlerGatewayService``."""

@@ -23,12 +23,14 @@ from lsst.daf.butler.registry import CollectionTypeError, ConflictingDefinitionE
 from lsst.utils.db_auth import DbAuthError
 
 from ..errors import (
+    DimensionNotFoundError,
     GatewayBusyError,
     GatewayError,
     InvalidArgumentError,
     ReadOnlyRepositoryError,
     RepositoryNotFoundError,
     RepositoryUnavailableError,
+    SplitImpossibleError,
     UnauthenticatedError,
 )
 
@@ -63,6 +65,8 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
     ErrorRule(InvalidArgumentError, grpc.StatusCode.INVALID_ARGUMENT),
     ErrorRule(GatewayBusyError, grpc.StatusCode.RESOURCE_EXHAUSTED),
     ErrorRule(UnauthenticatedError, grpc.StatusCode.UNAUTHENTICATED),
+    ErrorRule(DimensionNotFoundError, grpc.StatusCode.NOT_FOUND),
+    ErrorRule(SplitImpossibleError, grpc.StatusCode.FAILED_PRECONDITION),
     # daf_butler's user errors: their messages name the bad input, never a secret.
     ErrorRule(MissingDatasetTypeError, grpc.StatusCode.NOT_FOUND, "DATASET_TYPE_NOT_FOUND"),
     ErrorRule(MissingCollectionError, grpc.StatusCode.NOT_FOUND, "COLLECTION_NOT_FOUND"),
