@@ -23,7 +23,7 @@ DEFAULTS = "LSSTCam/defaults"
 
 
 @contextlib.asynccontextmanager
-async def gateway(repo: RepoUnderTest) -> AsyncIterator["Stub"]:
+async def gateway(repo: RepoUnderTest) -> AsyncIterator[Stub]:
     settings = settings_for({"repo": repo.config_uri}, db_auth_credentials=repo.credentials_json)
     async with running_gateway(settings) as (_, stub):
         yield stub
@@ -307,7 +307,7 @@ async def test_dataset_types(any_repo: RepoUnderTest) -> None:
         assert [d.name for d in globbed.dataset_types] == ["calexp"]
 
 
-_RAW = {"label": "repo", "dataset_type": "raw", "collections": [DEFAULTS]}
+_RAW: dict[str, Any] = {"label": "repo", "dataset_type": "raw", "collections": [DEFAULTS]}
 
 
 @pytest.mark.parametrize(

@@ -40,7 +40,7 @@ async def _wait_idle(server: GatewayServer, seconds: float = 10.0) -> None:
 async def test_full_stream_returns_every_row_in_batches(bulk_repo: str) -> None:
     async with running_gateway(settings_for({"bulk": bulk_repo})) as (server, stub):
         sizes = []
-        ids = set()
+        ids: set[str] = set()
         async for message in stub.QueryDatasets(_request()):
             sizes.append(len(message.refs))
             ids.update(ref.id for ref in message.refs)
@@ -71,9 +71,13 @@ async def test_deadline_stops_a_slow_consumer(bulk_repo: str) -> None:
     settings = settings_for({"bulk": bulk_repo}, worker_threads=1)
     async with running_gateway(settings) as (server, stub):
         call = stub.QueryDatasets(_request(), timeout=1.0)
-        with pytest.raises(grpc.aio.AioRpcError) as caught:
+
+        async def read_slowly() -> None:
             async for _ in call:
                 await asyncio.sleep(0.3)  # far slower than the producer: the queue fills up
+
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await read_slowly()
         assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
         await _wait_idle(server)
         # With one worker thread, this answers only if the stream's producer has let go of it.
