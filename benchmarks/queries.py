@@ -173,9 +173,8 @@ def run(stub: gateway_pb2_grpc.ButlerGatewayServiceStub, template: Butler, pid: 
     direct_seconds = time.perf_counter() - started
     assert direct_rows == total
     g_rate, d_rate = rows / gateway_seconds, direct_rows / direct_seconds
-    print(
-        f"{'full stream rows/s (' + str(total) + ' rows)':44} {g_rate:12,.0f} {d_rate:12,.0f} {d_rate / g_rate:6.2f}x"
-    )
+    label = f"full stream rows/s ({total} rows)"
+    print(f"{label:44} {g_rate:12,.0f} {d_rate:12,.0f} {d_rate / g_rate:6.2f}x")
     print(f"  gateway: {messages} messages in {gateway_seconds:.2f} s; direct: {direct_seconds:.2f} s")
     print(
         f"  server RSS: {rss_before / 1024:.0f} MiB before, peak {peak[0] / 1024:.0f} MiB during the stream "
@@ -208,9 +207,8 @@ def run(stub: gateway_pb2_grpc.ButlerGatewayServiceStub, template: Butler, pid: 
     assert gateway_plan() == direct_plan()
     g50, g99 = _timings(gateway_plan, 3)
     d50, d99 = _timings(direct_plan, 3)
-    print(
-        f"{'PlanGroups exposure (' + str(total) + ' rows) p50 ms':44} {g50:12.0f} {d50:12.0f} {g50 / d50:6.2f}x"
-    )
+    label = f"PlanGroups exposure ({total} rows) p50 ms"
+    print(f"{label:44} {g50:12.0f} {d50:12.0f} {g50 / d50:6.2f}x")
 
 
 if __name__ == "__main__":
