@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from lsst.daf.butler import CollectionType
 
@@ -61,16 +61,6 @@ def python_to_value(value: Any) -> common_pb2.Value:
     return common_pb2.Value(string_value=str(value))
 
 
-def _data_id_to_proto(values: Mapping[str, ScalarValue]) -> common_pb2.DataId:
-    data_id = common_pb2.DataId()
-    for key, value in values.items():
-        if isinstance(value, int):
-            data_id.values[key].int_value = value
-        else:
-            data_id.values[key].string_value = str(value)
-    return data_id
-
-
 def _data_id_from_proto(data_id: common_pb2.DataId) -> dict[str, ScalarValue]:
     result: dict[str, ScalarValue] = {}
     for key, value in data_id.values.items():
@@ -105,40 +95,62 @@ def _optional_search(request: Any) -> DatasetSearch | None:
 # -- rows -> messages --------------------------------------------------------------------------
 
 
-def _dataset_ref(row: queries.DatasetRow) -> queries_pb2.DatasetRef:
-    return queries_pb2.DatasetRef(
-        id=row.id, dataset_type=row.dataset_type, run=row.run, data_id=_data_id_to_proto(row.data_id)
-    )
+def _fill_data_id(target: common_pb2.DataId, values: Mapping[str, ScalarValue]) -> None:
+    entries = target.values
+    for key, value in values.items():
+        if isinstance(value, int):
+            entries[key].int_value = value
+        else:
+            entries[key].string_value = str(value)
 
 
-def _record(row: queries.RecordRow) -> queries_pb2.DimensionRecord:
-    record = queries_pb2.DimensionRecord(element=row.element, data_id=_data_id_to_proto(row.data_id))
+def _add_ref(message: queries_pb2.QueryDatasetsResponse, row: queries.DatasetRow) -> None:
+    ref = message.refs.add(id=row.id, dataset_type=row.dataset_type, run=row.run)
+    _fill_data_id(ref.data_id, row.data_id)
+
+
+def _add_data_id(message: queries_pb2.QueryDataIdsResponse, row: Mapping[str, ScalarValue]) -> None:
+    _fill_data_id(message.data_ids.add(), row)
+
+
+def _add_record(message: queries_pb2.QueryDimensionRecordsResponse, row: queries.RecordRow) -> None:
+    record = message.records.add(element=row.element)
+    _fill_data_id(record.data_id, row.data_id)
     for name, value in row.fields.items():
         record.fields[name].CopyFrom(python_to_value(value))
     if row.timespan is not None:
         record.timespan.begin, record.timespan.end = row.timespan
     if row.region is not None:
         record.region = row.region
-    return record
+
+
+class _StreamMessage(Protocol):
+    truncated: bool
+
+
+StreamMessage = TypeVar("StreamMessage", bound=_StreamMessage)
 
 
 def _messages(
     rows: Iterable[Row | Truncated],
-    convert: Callable[[Row], Any],
-    build: Callable[[list[Any], bool], Message],
-) -> Iterator[Message]:
-    # Runs in the stream's worker thread: conversion and message building stay off the loop.
-    chunk: list[Any] = []
+    new: Callable[[], StreamMessage],
+    add: Callable[[StreamMessage, Row], None],
+) -> Iterator[StreamMessage]:
+    # Runs in the stream's worker thread: rows are written straight into the message being
+    # filled (no intermediate per-row messages to copy), off the event loop.
+    message, filled = new(), 0
     for row in rows:
         if isinstance(row, Truncated):
-            yield build(chunk, True)
+            message.truncated = True
+            yield message
             return
-        chunk.append(convert(row))
-        if len(chunk) >= ROWS_PER_MESSAGE:
-            yield build(chunk, False)
-            chunk = []
-    if chunk:
-        yield build(chunk, False)
+        add(message, row)
+        filled += 1
+        if filled >= ROWS_PER_MESSAGE:
+            yield message
+            message, filled = new(), 0
+    if filled:
+        yield message
 
 
 def _collection(summary: catalog.CollectionSummary) -> queries_pb2.CollectionInfo:
@@ -243,11 +255,7 @@ class QueryRpcs(ServicerBase):
         )
 
         def produce() -> Iterator[queries_pb2.QueryDatasetsResponse]:
-            return _messages(
-                rows(),
-                _dataset_ref,
-                lambda refs, cut: queries_pb2.QueryDatasetsResponse(refs=refs, truncated=cut),
-            )
+            return _messages(rows(), queries_pb2.QueryDatasetsResponse, _add_ref)
 
         async for message in self._stream(produce):
             yield message
@@ -268,11 +276,7 @@ class QueryRpcs(ServicerBase):
         )
 
         def produce() -> Iterator[queries_pb2.QueryDataIdsResponse]:
-            return _messages(
-                rows(),
-                _data_id_to_proto,
-                lambda ids, cut: queries_pb2.QueryDataIdsResponse(data_ids=ids, truncated=cut),
-            )
+            return _messages(rows(), queries_pb2.QueryDataIdsResponse, _add_data_id)
 
         async for message in self._stream(produce):
             yield message
@@ -293,13 +297,7 @@ class QueryRpcs(ServicerBase):
         )
 
         def produce() -> Iterator[queries_pb2.QueryDimensionRecordsResponse]:
-            return _messages(
-                rows(),
-                _record,
-                lambda records, cut: queries_pb2.QueryDimensionRecordsResponse(
-                    records=records, truncated=cut
-                ),
-            )
+            return _messages(rows(), queries_pb2.QueryDimensionRecordsResponse, _add_record)
 
         async for message in self._stream(produce):
             yield message
