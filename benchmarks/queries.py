@@ -33,7 +33,7 @@ from lsst.daf.butler import Butler  # noqa: E402
 
 from lsst.cmservice.butler.gateway.domain.planning import ByQuery, plan_from_counts  # noqa: E402
 from lsst.cmservice.butler.gateway.domain.queries import Constraint, DatasetSearch, value_counts  # noqa: E402
-from lsst.cmservice.butler.v1 import gateway_pb2_grpc, planning_pb2, queries_pb2  # noqa: E402
+from lsst.cmservice.butler.v1 import gateway_pb2_grpc, planning_pb2, queries_pb2, repositories_pb2  # noqa: E402
 from tests.support.bulk import BULK_DAY_OBS, BULK_RUN, build_bulk_repository  # noqa: E402
 
 EXPOSURES, DETECTORS = 1000, 100
@@ -100,6 +100,14 @@ def main() -> None:
         channel = grpc.insecure_channel(f"127.0.0.1:{port}")
         grpc.channel_ready_future(channel).result(timeout=60)
         stub = gateway_pb2_grpc.ButlerGatewayServiceStub(channel)
+        deadline = time.monotonic() + 60
+        ready = repositories_pb2.REPOSITORY_STATE_READY
+        while (
+            stub.GetRepository(repositories_pb2.GetRepositoryRequest(label="bulk")).repository.state != ready
+        ):
+            if time.monotonic() > deadline:
+                raise SystemExit("the gateway did not get the repository ready within 60 s")
+            time.sleep(0.1)
         butler = Butler.from_config(uri)
         run(stub, butler, server.pid, args.repeat)
         butler.close()

@@ -15,6 +15,7 @@ from lsst.cmservice.butler.v1 import queries_pb2 as pb
 
 from .conftest import RepoUnderTest
 from .support.gateway import error_info, running_gateway, settings_for
+from .support.postgres import PostgresServer
 
 if TYPE_CHECKING:
     Stub = gateway_pb2_grpc.ButlerGatewayServiceAsyncStub
@@ -112,6 +113,33 @@ async def test_where_bind_data_id_and_order(any_repo: RepoUnderTest) -> None:
             )
         )
         assert count.count == len(expected)
+
+
+async def test_glob_collections_need_find_first_false(any_repo: RepoUnderTest) -> None:
+    globbed = pb.CountDatasetsRequest(
+        label="repo", dataset_type="raw", collections=["*/raw/*"], find_first=False
+    )
+    async with gateway(any_repo) as stub:
+        # Every raw RUN plus the TAGGED copies of night 1 (the same datasets, found twice).
+        expected = sum(len(DEMO.stored_data_ids("raw", run)) for run in DEMO.raw_runs.values())
+        expected += len(DEMO.stored_data_ids("raw", DEMO.tagged_raw))
+        assert (await stub.CountDatasets(globbed)).count == expected
+        values = await stub.QueryDimensionValues(
+            pb.QueryDimensionValuesRequest(
+                label="repo", dimension="instrument", dataset_type="raw", collections=["*/raw/all"]
+            )
+        )
+        assert sorted(v.value.string_value for v in values.values) == sorted(DEMO.raw_runs)
+        globbed.find_first = True
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await stub.CountDatasets(globbed)
+        assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "find_first" in (caught.value.details() or "")
+        globbed.collections[:] = ["no/match/*"]
+        globbed.find_first = False
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await stub.CountDatasets(globbed)
+        assert error_info(caught.value).reason == "COLLECTION_NOT_FOUND"
 
 
 async def test_limit_is_explicit_and_never_silent(any_repo: RepoUnderTest) -> None:
@@ -368,3 +396,25 @@ async def test_stream_errors_arrive_as_status(
         with pytest.raises(grpc.aio.AioRpcError) as caught:
             await collect(stub.QueryDimensionRecords(records))
         assert error_info(caught.value).reason == "DIMENSION_NOT_FOUND"
+
+
+@pytest.mark.postgres
+async def test_database_down_is_unavailable_then_recovers(
+    pg_repo: RepoUnderTest, postgres: PostgresServer
+) -> None:
+    count = pb.CountDatasetsRequest(label="repo", dataset_type="raw", collections=[DEFAULTS])
+    stream = pb.QueryDatasetsRequest(label="repo", dataset_type="raw", collections=[DEFAULTS])
+    async with gateway(pg_repo) as stub:
+        assert (await stub.CountDatasets(count)).count == DEMO.expected_raw_count(DEFAULTS)
+        with postgres.stop_temporarily():
+            for call in (
+                stub.CountDatasets(count, timeout=30),
+                collect(stub.QueryDatasets(stream, timeout=30)),
+            ):
+                with pytest.raises(grpc.aio.AioRpcError) as caught:
+                    await call
+                assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+                assert error_info(caught.value).reason == "REPOSITORY_UNAVAILABLE"
+                assert pg_repo.credentials[0]["password"] not in (caught.value.details() or "")
+        # Clones come from a pool that reconnects: the next call after the outage succeeds.
+        assert (await stub.CountDatasets(count)).count == DEMO.expected_raw_count(DEFAULTS)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ..errors import InvalidArgumentError, SplitImpossibleError
 from ..factory import ButlerFactory
-from .queries import Constraint, DatasetSearch, check_dimensions, check_search, value_counts
+from .queries import Constraint, DatasetSearch, check_dimensions, check_search, has_glob, value_counts
 from .where import ALWAYS_TRUE, ScalarValue, conjunction, equals_any, int_range
 
 __all__ = [
@@ -293,6 +293,8 @@ def plan_groups(
     split dimension when it is not one of the dataset type's).
     """
     check_search(search)
+    if has_glob(search.collections):
+        raise InvalidArgumentError("a split plan searches an ordered list of collection names, not globs")
     where = conjunction(predicates)
     with factory.reader(label, collections=search.collections) as butler:
         if not dimension:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from astropy.time import Time  # type: ignore[import-untyped]
-from lsst.daf.butler import Butler, DataCoordinate, DimensionRecord, Timespan
+from lsst.daf.butler import Butler, DataCoordinate, DimensionRecord, MissingCollectionError, Timespan
 from lsst.daf.butler.queries import Query
 
 from ..errors import DimensionNotFoundError, InvalidArgumentError
@@ -29,6 +29,7 @@ __all__ = [
     "data_id_values",
     "dimension_values",
     "explain_no_results",
+    "has_glob",
     "iter_data_ids",
     "iter_datasets",
     "iter_dimension_records",
@@ -145,14 +146,40 @@ def _limited(rows: Iterable[T], limit: int) -> Iterator[T | Truncated]:
         yield row
 
 
-def _join(query: Query, search: DatasetSearch | None) -> Query:
+def _join(butler: Butler, query: Query, search: DatasetSearch | None) -> Query:
     if search is None:
         return query
-    return query.join_dataset_search(search.dataset_type, list(search.collections))
+    return query.join_dataset_search(search.dataset_type, _collections(butler, search, ordered=False))
+
+
+def has_glob(names: Iterable[str]) -> bool:
+    """Whether any collection name is a glob pattern."""
+    return any(c in name for name in names for c in "*?[")
 
 
 def _reader(factory: ButlerFactory, label: str, search: DatasetSearch | None) -> Any:
-    return factory.reader(label, collections=list(search.collections) if search else None)
+    # A clone's default collections must be an ordered list of names; with globs the query alone
+    # names the (expanded) collections.
+    if search is None or has_glob(search.collections):
+        return factory.reader(label)
+    return factory.reader(label, collections=list(search.collections))
+
+
+def _collections(butler: Butler, search: DatasetSearch, *, ordered: bool) -> list[str]:
+    """The search's collections, globs expanded (queries take names only).
+
+    A find-first search needs an order, which a glob does not give: refused with ``ordered``.
+    """
+    if not has_glob(search.collections):
+        return list(search.collections)
+    if ordered:
+        raise InvalidArgumentError(
+            "collection globs need find_first=false: a find-first search needs an ordered list of names"
+        )
+    names = list(butler.collections.query(list(search.collections)))
+    if not names:
+        raise MissingCollectionError(f"no collection matches {list(search.collections)}")
+    return names
 
 
 def iter_datasets(
@@ -170,7 +197,11 @@ def iter_datasets(
     check_search(search)
     _check_limit(limit)
     with _reader(factory, label, search) as butler, butler.query() as query:
-        results = query.datasets(search.dataset_type, list(search.collections), find_first=search.find_first)
+        results = query.datasets(
+            search.dataset_type,
+            _collections(butler, search, ordered=search.find_first),
+            find_first=search.find_first,
+        )
         results = _filtered(results, constraint)
         if order_by:
             results = results.order_by(*order_by)
@@ -199,7 +230,7 @@ def iter_data_ids(
         raise InvalidArgumentError("at least one dimension is required")
     with _reader(factory, label, search) as butler, butler.query() as query:
         check_dimensions(butler, dimensions)
-        results = _filtered(_join(query, search).data_ids(list(dimensions)), constraint)
+        results = _filtered(_join(butler, query, search).data_ids(list(dimensions)), constraint)
         if order_by:
             results = results.order_by(*order_by)
         if limit:
@@ -250,7 +281,7 @@ def iter_dimension_records(
         raise InvalidArgumentError("a dimension element is required")
     with _reader(factory, label, search) as butler, butler.query() as query:
         check_dimensions(butler, [element], elements=True)
-        results = _filtered(_join(query, search).dimension_records(element), constraint)
+        results = _filtered(_join(butler, query, search).dimension_records(element), constraint)
         if order_by:
             results = results.order_by(*order_by)
         if limit:
@@ -263,7 +294,11 @@ def count_datasets(factory: ButlerFactory, label: str, search: DatasetSearch, co
     """Exact number of datasets a search finds (one SELECT count(*))."""
     check_search(search)
     with _reader(factory, label, search) as butler, butler.query() as query:
-        results = query.datasets(search.dataset_type, list(search.collections), find_first=search.find_first)
+        results = query.datasets(
+            search.dataset_type,
+            _collections(butler, search, ordered=search.find_first),
+            find_first=search.find_first,
+        )
         return _filtered(results, constraint).count(exact=True, discard=True)
 
 
@@ -280,7 +315,7 @@ def count_data_ids(
         raise InvalidArgumentError("at least one dimension is required")
     with _reader(factory, label, search) as butler, butler.query() as query:
         check_dimensions(butler, dimensions)
-        results = _filtered(_join(query, search).data_ids(list(dimensions)), constraint)
+        results = _filtered(_join(butler, query, search).data_ids(list(dimensions)), constraint)
         return results.count(exact=True, discard=True)
 
 
@@ -301,7 +336,7 @@ def value_counts(
         else:
             dataset_type = butler.get_dataset_type(search.dataset_type)
             dims = sorted({*dataset_type.dimensions.names, dimension})
-        results = _filtered(_join(query, search).data_ids(dims), constraint)
+        results = _filtered(_join(butler, query, search).data_ids(dims), constraint)
         counts: Counter[ScalarValue] = Counter()
         for data_id in results:
             counts[data_id[dimension]] += 1
@@ -327,7 +362,7 @@ def dimension_values(
             counts = value_counts(butler, dimension, search, constraint)
             return [(v, counts[v]) for v in sorted(counts, key=_sort_key)]
         with butler.query() as query:
-            results = _filtered(_join(query, search).data_ids([dimension]), constraint)
+            results = _filtered(_join(butler, query, search).data_ids([dimension]), constraint)
             values = {data_id[dimension] for data_id in results}
         return [(v, None) for v in sorted(values, key=_sort_key)]
 
@@ -347,7 +382,9 @@ def explain_no_results(
         results: Any
         if search is not None:
             results = query.datasets(
-                search.dataset_type, list(search.collections), find_first=search.find_first
+                search.dataset_type,
+                _collections(butler, search, ordered=search.find_first),
+                find_first=search.find_first,
             )
         else:
             check_dimensions(butler, dimensions)
