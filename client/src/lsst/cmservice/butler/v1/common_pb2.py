@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%lsst/cmservice/butler/v1/common.proto\x12\x18lsst.cmservice.butler.v1\"\xa4\x01\n\x05Value\x12\x13\n\tint_value\x18\x01 \x01(\x03H\x00\x12\x16\n\x0cstring_value\x18\x02 \x01(\tH\x00\x12\x15\n\x0b\x66loat_value\x18\x03 \x01(\x01H\x00\x12\x14\n\nbool_value\x18\x04 \x01(\x08H\x00\x12\x39\n\nlist_value\x18\x05 \x01(\x0b\x32#.lsst.cmservice.butler.v1.ValueListH\x00\x42\x06\n\x04kind\"<\n\tValueList\x12/\n\x06values\x18\x01 \x03(\x0b\x32\x1f.lsst.cmservice.butler.v1.Value\"\x96\x01\n\x06\x44\x61taId\x12<\n\x06values\x18\x01 \x03(\x0b\x32,.lsst.cmservice.butler.v1.DataId.ValuesEntry\x1aN\n\x0bValuesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12.\n\x05value\x18\x02 \x01(\x0b\x32\x1f.lsst.cmservice.butler.v1.Value:\x02\x38\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%lsst/cmservice/butler/v1/common.proto\x12\x18lsst.cmservice.butler.v1\"\xa4\x01\n\x05Value\x12\x13\n\tint_value\x18\x01 \x01(\x03H\x00\x12\x16\n\x0cstring_value\x18\x02 \x01(\tH\x00\x12\x15\n\x0b\x66loat_value\x18\x03 \x01(\x01H\x00\x12\x14\n\nbool_value\x18\x04 \x01(\x08H\x00\x12\x39\n\nlist_value\x18\x05 \x01(\x0b\x32#.lsst.cmservice.butler.v1.ValueListH\x00\x42\x06\n\x04kind\"<\n\tValueList\x12/\n\x06values\x18\x01 \x03(\x0b\x32\x1f.lsst.cmservice.butler.v1.Value\"\x96\x01\n\x06\x44\x61taId\x12<\n\x06values\x18\x01 \x03(\x0b\x32,.lsst.cmservice.butler.v1.DataId.ValuesEntry\x1aN\n\x0bValuesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12.\n\x05value\x18\x02 \x01(\x0b\x32\x1f.lsst.cmservice.butler.v1.Value:\x02\x38\x01*\xa4\x01\n\x0e\x43ollectionType\x12\x1f\n\x1b\x43OLLECTION_TYPE_UNSPECIFIED\x10\x00\x12\x17\n\x13\x43OLLECTION_TYPE_RUN\x10\x01\x12\x1a\n\x16\x43OLLECTION_TYPE_TAGGED\x10\x02\x12\x1b\n\x17\x43OLLECTION_TYPE_CHAINED\x10\x03\x12\x1f\n\x1b\x43OLLECTION_TYPE_CALIBRATION\x10\x04\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,6 +33,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_DATAID_VALUESENTRY']._loaded_options = None
   _globals['_DATAID_VALUESENTRY']._serialized_options = b'8\001'
+  _globals['_COLLECTIONTYPE']._serialized_start=450
+  _globals['_COLLECTIONTYPE']._serialized_end=614
   _globals['_VALUE']._serialized_start=68
   _globals['_VALUE']._serialized_end=232
   _globals['_VALUELIST']._serialized_start=234

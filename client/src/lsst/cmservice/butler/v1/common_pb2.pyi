@@ -1,10 +1,24 @@
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class CollectionType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    COLLECTION_TYPE_UNSPECIFIED: _ClassVar[CollectionType]
+    COLLECTION_TYPE_RUN: _ClassVar[CollectionType]
+    COLLECTION_TYPE_TAGGED: _ClassVar[CollectionType]
+    COLLECTION_TYPE_CHAINED: _ClassVar[CollectionType]
+    COLLECTION_TYPE_CALIBRATION: _ClassVar[CollectionType]
+COLLECTION_TYPE_UNSPECIFIED: CollectionType
+COLLECTION_TYPE_RUN: CollectionType
+COLLECTION_TYPE_TAGGED: CollectionType
+COLLECTION_TYPE_CHAINED: CollectionType
+COLLECTION_TYPE_CALIBRATION: CollectionType
 
 class Value(_message.Message):
     __slots__ = ("int_value", "string_value", "float_value", "bool_value", "list_value")

@@ -4,6 +4,8 @@ import grpc
 import warnings
 
 from lsst.cmservice.butler.v1 import environment_pb2 as lsst_dot_cmservice_dot_butler_dot_v1_dot_environment__pb2
+from lsst.cmservice.butler.v1 import planning_pb2 as lsst_dot_cmservice_dot_butler_dot_v1_dot_planning__pb2
+from lsst.cmservice.butler.v1 import queries_pb2 as lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2
 from lsst.cmservice.butler.v1 import repositories_pb2 as lsst_dot_cmservice_dot_butler_dot_v1_dot_repositories__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -62,6 +64,66 @@ class ButlerGatewayServiceStub:
                 request_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_environment__pb2.RenderSubmissionEnvironmentRequest.SerializeToString,
                 response_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_environment__pb2.RenderSubmissionEnvironmentResponse.FromString,
                 _registered_method=True)
+        self.QueryDatasets = channel.unary_stream(
+                '/lsst.cmservice.butler.v1.ButlerGatewayService/QueryDatasets',
+                request_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryDatasetsRequest.SerializeToString,
+                response_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryDatasetsResponse.FromString,
+                _registered_method=True)
+        self.QueryDataIds = channel.unary_stream(
+                '/lsst.cmservice.butler.v1.ButlerGatewayService/QueryDataIds',
+                request_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryDataIdsRequest.SerializeToString,
+                response_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryDataIdsResponse.FromString,
+                _registered_method=True)
+        self.QueryDimensionRecords = channel.unary_stream(
+                '/lsst.cmservice.butler.v1.ButlerGatewayService/QueryDimensionRecords',
+                request_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryDimensionRecordsRequest.SerializeToString,
+                response_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryDimensionRecordsResponse.FromString,
+                _registered_method=True)
+        self.CountDatasets = channel.unary_unary(
+                '/lsst.cmservice.butler.v1.ButlerGatewayService/CountDatasets',
+                request_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.CountDatasetsRequest.SerializeToString,
+                response_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.CountDatasetsResponse.FromString,
+                _registered_method=True)
+        self.CountDataIds = channel.unary_unary(
+                '/lsst.cmservice.butler.v1.ButlerGatewayService/CountDataIds',
+                request_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.CountDataIdsRequest.SerializeToString,
+                response_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.CountDataIdsResponse.FromString,
+                _registered_method=True)
+        self.QueryDimensionValues = channel.unary_unary(
+                '/lsst.cmservice.butler.v1.ButlerGatewayService/QueryDimensionValues',
+                request_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryDimensionValuesRequest.SerializeToString,
+                response_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryDimensionValuesResponse.FromString,
+                _registered_method=True)
+        self.ExplainNoResults = channel.unary_unary(
+                '/lsst.cmservice.butler.v1.ButlerGatewayService/ExplainNoResults',
+                request_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.ExplainNoResultsRequest.SerializeToString,
+                response_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.ExplainNoResultsResponse.FromString,
+                _registered_method=True)
+        self.QueryCollections = channel.unary_unary(
+                '/lsst.cmservice.butler.v1.ButlerGatewayService/QueryCollections',
+                request_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryCollectionsRequest.SerializeToString,
+                response_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryCollectionsResponse.FromString,
+                _registered_method=True)
+        self.GetCollectionInfo = channel.unary_unary(
+                '/lsst.cmservice.butler.v1.ButlerGatewayService/GetCollectionInfo',
+                request_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.GetCollectionInfoRequest.SerializeToString,
+                response_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.GetCollectionInfoResponse.FromString,
+                _registered_method=True)
+        self.QueryDatasetTypes = channel.unary_unary(
+                '/lsst.cmservice.butler.v1.ButlerGatewayService/QueryDatasetTypes',
+                request_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryDatasetTypesRequest.SerializeToString,
+                response_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryDatasetTypesResponse.FromString,
+                _registered_method=True)
+        self.GetDatasetType = channel.unary_unary(
+                '/lsst.cmservice.butler.v1.ButlerGatewayService/GetDatasetType',
+                request_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.GetDatasetTypeRequest.SerializeToString,
+                response_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.GetDatasetTypeResponse.FromString,
+                _registered_method=True)
+        self.PlanGroups = channel.unary_unary(
+                '/lsst.cmservice.butler.v1.ButlerGatewayService/PlanGroups',
+                request_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_planning__pb2.PlanGroupsRequest.SerializeToString,
+                response_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_planning__pb2.PlanGroupsResponse.FromString,
+                _registered_method=True)
 
 
 class ButlerGatewayServiceServicer:
@@ -106,6 +168,101 @@ class ButlerGatewayServiceServicer:
         a value a rendered form cannot carry; FAILED_PRECONDITION (SECRET_ENVIRONMENT_DISABLED) for a
         secret-returning mode when those are disabled, (CREDENTIAL_NOT_FOUND) when a PostgreSQL
         repository has no matching credential; UNAVAILABLE when a Butler config cannot be read.
+        --- Data queries (queries.proto) and group-split planning (planning.proto) ---
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def QueryDatasets(self, request, context):
+        """Streams the datasets of one type found in ordered collections. INVALID_ARGUMENT
+        (INVALID_QUERY) for a bad where/bind or a missing instrument constraint; NOT_FOUND for an
+        unknown dataset type or collection. The last message has `truncated` when `limit` cut rows.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def QueryDataIds(self, request, context):
+        """Streams distinct data IDs of some dimensions, optionally joined to a dataset search.
+        Errors as QueryDatasets, plus NOT_FOUND (DIMENSION_NOT_FOUND) for an unknown dimension.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def QueryDimensionRecords(self, request, context):
+        """Streams the dimension records of one element with typed fields. NOT_FOUND
+        (DIMENSION_NOT_FOUND) for an unknown element; otherwise errors as QueryDataIds.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CountDatasets(self, request, context):
+        """Counts what QueryDatasets would return, in the database. Errors as QueryDatasets.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CountDataIds(self, request, context):
+        """Counts what QueryDataIds would return, in the database. Errors as QueryDataIds.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def QueryDimensionValues(self, request, context):
+        """The sorted distinct values of one dimension for the datasets (or data IDs) a constraint
+        selects, optionally with a count each. Errors as QueryDataIds.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExplainNoResults(self, request, context):
+        """Whether a dataset or data ID query has rows and, if not, the Butler's reasons why.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def QueryCollections(self, request, context):
+        """Lists collections matching globs, with types, children, parents, docs and dataset type
+        summaries on request. NOT_FOUND (COLLECTION_NOT_FOUND) for an exact name that is missing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCollectionInfo(self, request, context):
+        """Describes one collection. NOT_FOUND (COLLECTION_NOT_FOUND) when it does not exist.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def QueryDatasetTypes(self, request, context):
+        """Lists dataset types matching names or globs.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDatasetType(self, request, context):
+        """Describes one dataset type. NOT_FOUND (DATASET_TYPE_NOT_FOUND) when it is not registered.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PlanGroups(self, request, context):
+        """Plans how to split a step's input into groups: one quoted, balanced where predicate per
+        group with its size. Groups are disjoint; query splits cover the selection exactly and
+        respect `max_size` when possible. FAILED_PRECONDITION (SPLIT_IMPOSSIBLE) when the selection
+        has fewer distinct values than `min_groups`; INVALID_ARGUMENT for bad strategies or values
+        that cannot be quoted (UNQUOTABLE_VALUE).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -133,6 +290,66 @@ def add_ButlerGatewayServiceServicer_to_server(servicer, server):
                     servicer.RenderSubmissionEnvironment,
                     request_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_environment__pb2.RenderSubmissionEnvironmentRequest.FromString,
                     response_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_environment__pb2.RenderSubmissionEnvironmentResponse.SerializeToString,
+            ),
+            'QueryDatasets': grpc.unary_stream_rpc_method_handler(
+                    servicer.QueryDatasets,
+                    request_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryDatasetsRequest.FromString,
+                    response_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryDatasetsResponse.SerializeToString,
+            ),
+            'QueryDataIds': grpc.unary_stream_rpc_method_handler(
+                    servicer.QueryDataIds,
+                    request_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryDataIdsRequest.FromString,
+                    response_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryDataIdsResponse.SerializeToString,
+            ),
+            'QueryDimensionRecords': grpc.unary_stream_rpc_method_handler(
+                    servicer.QueryDimensionRecords,
+                    request_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryDimensionRecordsRequest.FromString,
+                    response_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryDimensionRecordsResponse.SerializeToString,
+            ),
+            'CountDatasets': grpc.unary_unary_rpc_method_handler(
+                    servicer.CountDatasets,
+                    request_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.CountDatasetsRequest.FromString,
+                    response_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.CountDatasetsResponse.SerializeToString,
+            ),
+            'CountDataIds': grpc.unary_unary_rpc_method_handler(
+                    servicer.CountDataIds,
+                    request_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.CountDataIdsRequest.FromString,
+                    response_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.CountDataIdsResponse.SerializeToString,
+            ),
+            'QueryDimensionValues': grpc.unary_unary_rpc_method_handler(
+                    servicer.QueryDimensionValues,
+                    request_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryDimensionValuesRequest.FromString,
+                    response_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryDimensionValuesResponse.SerializeToString,
+            ),
+            'ExplainNoResults': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExplainNoResults,
+                    request_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.ExplainNoResultsRequest.FromString,
+                    response_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.ExplainNoResultsResponse.SerializeToString,
+            ),
+            'QueryCollections': grpc.unary_unary_rpc_method_handler(
+                    servicer.QueryCollections,
+                    request_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryCollectionsRequest.FromString,
+                    response_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryCollectionsResponse.SerializeToString,
+            ),
+            'GetCollectionInfo': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCollectionInfo,
+                    request_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.GetCollectionInfoRequest.FromString,
+                    response_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.GetCollectionInfoResponse.SerializeToString,
+            ),
+            'QueryDatasetTypes': grpc.unary_unary_rpc_method_handler(
+                    servicer.QueryDatasetTypes,
+                    request_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryDatasetTypesRequest.FromString,
+                    response_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryDatasetTypesResponse.SerializeToString,
+            ),
+            'GetDatasetType': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDatasetType,
+                    request_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.GetDatasetTypeRequest.FromString,
+                    response_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.GetDatasetTypeResponse.SerializeToString,
+            ),
+            'PlanGroups': grpc.unary_unary_rpc_method_handler(
+                    servicer.PlanGroups,
+                    request_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_planning__pb2.PlanGroupsRequest.FromString,
+                    response_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_planning__pb2.PlanGroupsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -250,6 +467,330 @@ class ButlerGatewayService:
             '/lsst.cmservice.butler.v1.ButlerGatewayService/RenderSubmissionEnvironment',
             lsst_dot_cmservice_dot_butler_dot_v1_dot_environment__pb2.RenderSubmissionEnvironmentRequest.SerializeToString,
             lsst_dot_cmservice_dot_butler_dot_v1_dot_environment__pb2.RenderSubmissionEnvironmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QueryDatasets(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/lsst.cmservice.butler.v1.ButlerGatewayService/QueryDatasets',
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryDatasetsRequest.SerializeToString,
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryDatasetsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QueryDataIds(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/lsst.cmservice.butler.v1.ButlerGatewayService/QueryDataIds',
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryDataIdsRequest.SerializeToString,
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryDataIdsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QueryDimensionRecords(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/lsst.cmservice.butler.v1.ButlerGatewayService/QueryDimensionRecords',
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryDimensionRecordsRequest.SerializeToString,
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryDimensionRecordsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CountDatasets(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lsst.cmservice.butler.v1.ButlerGatewayService/CountDatasets',
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.CountDatasetsRequest.SerializeToString,
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.CountDatasetsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CountDataIds(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lsst.cmservice.butler.v1.ButlerGatewayService/CountDataIds',
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.CountDataIdsRequest.SerializeToString,
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.CountDataIdsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QueryDimensionValues(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lsst.cmservice.butler.v1.ButlerGatewayService/QueryDimensionValues',
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryDimensionValuesRequest.SerializeToString,
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryDimensionValuesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExplainNoResults(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lsst.cmservice.butler.v1.ButlerGatewayService/ExplainNoResults',
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.ExplainNoResultsRequest.SerializeToString,
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.ExplainNoResultsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QueryCollections(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lsst.cmservice.butler.v1.ButlerGatewayService/QueryCollections',
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryCollectionsRequest.SerializeToString,
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryCollectionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCollectionInfo(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lsst.cmservice.butler.v1.ButlerGatewayService/GetCollectionInfo',
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.GetCollectionInfoRequest.SerializeToString,
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.GetCollectionInfoResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QueryDatasetTypes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lsst.cmservice.butler.v1.ButlerGatewayService/QueryDatasetTypes',
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryDatasetTypesRequest.SerializeToString,
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.QueryDatasetTypesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDatasetType(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lsst.cmservice.butler.v1.ButlerGatewayService/GetDatasetType',
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.GetDatasetTypeRequest.SerializeToString,
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2.GetDatasetTypeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PlanGroups(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lsst.cmservice.butler.v1.ButlerGatewayService/PlanGroups',
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_planning__pb2.PlanGroupsRequest.SerializeToString,
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_planning__pb2.PlanGroupsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -6,6 +6,8 @@ isort:skip_file
 from collections import abc as _abc
 from grpc import aio as _aio
 from lsst.cmservice.butler.v1 import environment_pb2 as _environment_pb2
+from lsst.cmservice.butler.v1 import planning_pb2 as _planning_pb2
+from lsst.cmservice.butler.v1 import queries_pb2 as _queries_pb2
 from lsst.cmservice.butler.v1 import repositories_pb2 as _repositories_pb2
 import abc as _abc_1
 import grpc as _grpc
@@ -60,6 +62,47 @@ class ButlerGatewayServiceStub:
     a value a rendered form cannot carry; FAILED_PRECONDITION (SECRET_ENVIRONMENT_DISABLED) for a
     secret-returning mode when those are disabled, (CREDENTIAL_NOT_FOUND) when a PostgreSQL
     repository has no matching credential; UNAVAILABLE when a Butler config cannot be read.
+    --- Data queries (queries.proto) and group-split planning (planning.proto) ---
+    """
+    QueryDatasets: _grpc.UnaryStreamMultiCallable[_queries_pb2.QueryDatasetsRequest, _queries_pb2.QueryDatasetsResponse]
+    """Streams the datasets of one type found in ordered collections. INVALID_ARGUMENT
+    (INVALID_QUERY) for a bad where/bind or a missing instrument constraint; NOT_FOUND for an
+    unknown dataset type or collection. The last message has `truncated` when `limit` cut rows.
+    """
+    QueryDataIds: _grpc.UnaryStreamMultiCallable[_queries_pb2.QueryDataIdsRequest, _queries_pb2.QueryDataIdsResponse]
+    """Streams distinct data IDs of some dimensions, optionally joined to a dataset search.
+    Errors as QueryDatasets, plus NOT_FOUND (DIMENSION_NOT_FOUND) for an unknown dimension.
+    """
+    QueryDimensionRecords: _grpc.UnaryStreamMultiCallable[_queries_pb2.QueryDimensionRecordsRequest, _queries_pb2.QueryDimensionRecordsResponse]
+    """Streams the dimension records of one element with typed fields. NOT_FOUND
+    (DIMENSION_NOT_FOUND) for an unknown element; otherwise errors as QueryDataIds.
+    """
+    CountDatasets: _grpc.UnaryUnaryMultiCallable[_queries_pb2.CountDatasetsRequest, _queries_pb2.CountDatasetsResponse]
+    """Counts what QueryDatasets would return, in the database. Errors as QueryDatasets."""
+    CountDataIds: _grpc.UnaryUnaryMultiCallable[_queries_pb2.CountDataIdsRequest, _queries_pb2.CountDataIdsResponse]
+    """Counts what QueryDataIds would return, in the database. Errors as QueryDataIds."""
+    QueryDimensionValues: _grpc.UnaryUnaryMultiCallable[_queries_pb2.QueryDimensionValuesRequest, _queries_pb2.QueryDimensionValuesResponse]
+    """The sorted distinct values of one dimension for the datasets (or data IDs) a constraint
+    selects, optionally with a count each. Errors as QueryDataIds.
+    """
+    ExplainNoResults: _grpc.UnaryUnaryMultiCallable[_queries_pb2.ExplainNoResultsRequest, _queries_pb2.ExplainNoResultsResponse]
+    """Whether a dataset or data ID query has rows and, if not, the Butler's reasons why."""
+    QueryCollections: _grpc.UnaryUnaryMultiCallable[_queries_pb2.QueryCollectionsRequest, _queries_pb2.QueryCollectionsResponse]
+    """Lists collections matching globs, with types, children, parents, docs and dataset type
+    summaries on request. NOT_FOUND (COLLECTION_NOT_FOUND) for an exact name that is missing.
+    """
+    GetCollectionInfo: _grpc.UnaryUnaryMultiCallable[_queries_pb2.GetCollectionInfoRequest, _queries_pb2.GetCollectionInfoResponse]
+    """Describes one collection. NOT_FOUND (COLLECTION_NOT_FOUND) when it does not exist."""
+    QueryDatasetTypes: _grpc.UnaryUnaryMultiCallable[_queries_pb2.QueryDatasetTypesRequest, _queries_pb2.QueryDatasetTypesResponse]
+    """Lists dataset types matching names or globs."""
+    GetDatasetType: _grpc.UnaryUnaryMultiCallable[_queries_pb2.GetDatasetTypeRequest, _queries_pb2.GetDatasetTypeResponse]
+    """Describes one dataset type. NOT_FOUND (DATASET_TYPE_NOT_FOUND) when it is not registered."""
+    PlanGroups: _grpc.UnaryUnaryMultiCallable[_planning_pb2.PlanGroupsRequest, _planning_pb2.PlanGroupsResponse]
+    """Plans how to split a step's input into groups: one quoted, balanced where predicate per
+    group with its size. Groups are disjoint; query splits cover the selection exactly and
+    respect `max_size` when possible. FAILED_PRECONDITION (SPLIT_IMPOSSIBLE) when the selection
+    has fewer distinct values than `min_groups`; INVALID_ARGUMENT for bad strategies or values
+    that cannot be quoted (UNQUOTABLE_VALUE).
     """
 
 @_typing.type_check_only
@@ -93,6 +136,47 @@ class ButlerGatewayServiceAsyncStub(ButlerGatewayServiceStub):
     a value a rendered form cannot carry; FAILED_PRECONDITION (SECRET_ENVIRONMENT_DISABLED) for a
     secret-returning mode when those are disabled, (CREDENTIAL_NOT_FOUND) when a PostgreSQL
     repository has no matching credential; UNAVAILABLE when a Butler config cannot be read.
+    --- Data queries (queries.proto) and group-split planning (planning.proto) ---
+    """
+    QueryDatasets: _aio.UnaryStreamMultiCallable[_queries_pb2.QueryDatasetsRequest, _queries_pb2.QueryDatasetsResponse]  # type: ignore[assignment]
+    """Streams the datasets of one type found in ordered collections. INVALID_ARGUMENT
+    (INVALID_QUERY) for a bad where/bind or a missing instrument constraint; NOT_FOUND for an
+    unknown dataset type or collection. The last message has `truncated` when `limit` cut rows.
+    """
+    QueryDataIds: _aio.UnaryStreamMultiCallable[_queries_pb2.QueryDataIdsRequest, _queries_pb2.QueryDataIdsResponse]  # type: ignore[assignment]
+    """Streams distinct data IDs of some dimensions, optionally joined to a dataset search.
+    Errors as QueryDatasets, plus NOT_FOUND (DIMENSION_NOT_FOUND) for an unknown dimension.
+    """
+    QueryDimensionRecords: _aio.UnaryStreamMultiCallable[_queries_pb2.QueryDimensionRecordsRequest, _queries_pb2.QueryDimensionRecordsResponse]  # type: ignore[assignment]
+    """Streams the dimension records of one element with typed fields. NOT_FOUND
+    (DIMENSION_NOT_FOUND) for an unknown element; otherwise errors as QueryDataIds.
+    """
+    CountDatasets: _aio.UnaryUnaryMultiCallable[_queries_pb2.CountDatasetsRequest, _queries_pb2.CountDatasetsResponse]  # type: ignore[assignment]
+    """Counts what QueryDatasets would return, in the database. Errors as QueryDatasets."""
+    CountDataIds: _aio.UnaryUnaryMultiCallable[_queries_pb2.CountDataIdsRequest, _queries_pb2.CountDataIdsResponse]  # type: ignore[assignment]
+    """Counts what QueryDataIds would return, in the database. Errors as QueryDataIds."""
+    QueryDimensionValues: _aio.UnaryUnaryMultiCallable[_queries_pb2.QueryDimensionValuesRequest, _queries_pb2.QueryDimensionValuesResponse]  # type: ignore[assignment]
+    """The sorted distinct values of one dimension for the datasets (or data IDs) a constraint
+    selects, optionally with a count each. Errors as QueryDataIds.
+    """
+    ExplainNoResults: _aio.UnaryUnaryMultiCallable[_queries_pb2.ExplainNoResultsRequest, _queries_pb2.ExplainNoResultsResponse]  # type: ignore[assignment]
+    """Whether a dataset or data ID query has rows and, if not, the Butler's reasons why."""
+    QueryCollections: _aio.UnaryUnaryMultiCallable[_queries_pb2.QueryCollectionsRequest, _queries_pb2.QueryCollectionsResponse]  # type: ignore[assignment]
+    """Lists collections matching globs, with types, children, parents, docs and dataset type
+    summaries on request. NOT_FOUND (COLLECTION_NOT_FOUND) for an exact name that is missing.
+    """
+    GetCollectionInfo: _aio.UnaryUnaryMultiCallable[_queries_pb2.GetCollectionInfoRequest, _queries_pb2.GetCollectionInfoResponse]  # type: ignore[assignment]
+    """Describes one collection. NOT_FOUND (COLLECTION_NOT_FOUND) when it does not exist."""
+    QueryDatasetTypes: _aio.UnaryUnaryMultiCallable[_queries_pb2.QueryDatasetTypesRequest, _queries_pb2.QueryDatasetTypesResponse]  # type: ignore[assignment]
+    """Lists dataset types matching names or globs."""
+    GetDatasetType: _aio.UnaryUnaryMultiCallable[_queries_pb2.GetDatasetTypeRequest, _queries_pb2.GetDatasetTypeResponse]  # type: ignore[assignment]
+    """Describes one dataset type. NOT_FOUND (DATASET_TYPE_NOT_FOUND) when it is not registered."""
+    PlanGroups: _aio.UnaryUnaryMultiCallable[_planning_pb2.PlanGroupsRequest, _planning_pb2.PlanGroupsResponse]  # type: ignore[assignment]
+    """Plans how to split a step's input into groups: one quoted, balanced where predicate per
+    group with its size. Groups are disjoint; query splits cover the selection exactly and
+    respect `max_size` when possible. FAILED_PRECONDITION (SPLIT_IMPOSSIBLE) when the selection
+    has fewer distinct values than `min_groups`; INVALID_ARGUMENT for bad strategies or values
+    that cannot be quoted (UNQUOTABLE_VALUE).
     """
 
 class ButlerGatewayServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -147,6 +231,119 @@ class ButlerGatewayServiceServicer(metaclass=_abc_1.ABCMeta):
         a value a rendered form cannot carry; FAILED_PRECONDITION (SECRET_ENVIRONMENT_DISABLED) for a
         secret-returning mode when those are disabled, (CREDENTIAL_NOT_FOUND) when a PostgreSQL
         repository has no matching credential; UNAVAILABLE when a Butler config cannot be read.
+        --- Data queries (queries.proto) and group-split planning (planning.proto) ---
+        """
+
+    @_abc_1.abstractmethod
+    def QueryDatasets(
+        self,
+        request: _queries_pb2.QueryDatasetsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_queries_pb2.QueryDatasetsResponse], _abc.AsyncIterator[_queries_pb2.QueryDatasetsResponse]]:
+        """Streams the datasets of one type found in ordered collections. INVALID_ARGUMENT
+        (INVALID_QUERY) for a bad where/bind or a missing instrument constraint; NOT_FOUND for an
+        unknown dataset type or collection. The last message has `truncated` when `limit` cut rows.
+        """
+
+    @_abc_1.abstractmethod
+    def QueryDataIds(
+        self,
+        request: _queries_pb2.QueryDataIdsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_queries_pb2.QueryDataIdsResponse], _abc.AsyncIterator[_queries_pb2.QueryDataIdsResponse]]:
+        """Streams distinct data IDs of some dimensions, optionally joined to a dataset search.
+        Errors as QueryDatasets, plus NOT_FOUND (DIMENSION_NOT_FOUND) for an unknown dimension.
+        """
+
+    @_abc_1.abstractmethod
+    def QueryDimensionRecords(
+        self,
+        request: _queries_pb2.QueryDimensionRecordsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_queries_pb2.QueryDimensionRecordsResponse], _abc.AsyncIterator[_queries_pb2.QueryDimensionRecordsResponse]]:
+        """Streams the dimension records of one element with typed fields. NOT_FOUND
+        (DIMENSION_NOT_FOUND) for an unknown element; otherwise errors as QueryDataIds.
+        """
+
+    @_abc_1.abstractmethod
+    def CountDatasets(
+        self,
+        request: _queries_pb2.CountDatasetsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_queries_pb2.CountDatasetsResponse, _abc.Awaitable[_queries_pb2.CountDatasetsResponse]]:
+        """Counts what QueryDatasets would return, in the database. Errors as QueryDatasets."""
+
+    @_abc_1.abstractmethod
+    def CountDataIds(
+        self,
+        request: _queries_pb2.CountDataIdsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_queries_pb2.CountDataIdsResponse, _abc.Awaitable[_queries_pb2.CountDataIdsResponse]]:
+        """Counts what QueryDataIds would return, in the database. Errors as QueryDataIds."""
+
+    @_abc_1.abstractmethod
+    def QueryDimensionValues(
+        self,
+        request: _queries_pb2.QueryDimensionValuesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_queries_pb2.QueryDimensionValuesResponse, _abc.Awaitable[_queries_pb2.QueryDimensionValuesResponse]]:
+        """The sorted distinct values of one dimension for the datasets (or data IDs) a constraint
+        selects, optionally with a count each. Errors as QueryDataIds.
+        """
+
+    @_abc_1.abstractmethod
+    def ExplainNoResults(
+        self,
+        request: _queries_pb2.ExplainNoResultsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_queries_pb2.ExplainNoResultsResponse, _abc.Awaitable[_queries_pb2.ExplainNoResultsResponse]]:
+        """Whether a dataset or data ID query has rows and, if not, the Butler's reasons why."""
+
+    @_abc_1.abstractmethod
+    def QueryCollections(
+        self,
+        request: _queries_pb2.QueryCollectionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_queries_pb2.QueryCollectionsResponse, _abc.Awaitable[_queries_pb2.QueryCollectionsResponse]]:
+        """Lists collections matching globs, with types, children, parents, docs and dataset type
+        summaries on request. NOT_FOUND (COLLECTION_NOT_FOUND) for an exact name that is missing.
+        """
+
+    @_abc_1.abstractmethod
+    def GetCollectionInfo(
+        self,
+        request: _queries_pb2.GetCollectionInfoRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_queries_pb2.GetCollectionInfoResponse, _abc.Awaitable[_queries_pb2.GetCollectionInfoResponse]]:
+        """Describes one collection. NOT_FOUND (COLLECTION_NOT_FOUND) when it does not exist."""
+
+    @_abc_1.abstractmethod
+    def QueryDatasetTypes(
+        self,
+        request: _queries_pb2.QueryDatasetTypesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_queries_pb2.QueryDatasetTypesResponse, _abc.Awaitable[_queries_pb2.QueryDatasetTypesResponse]]:
+        """Lists dataset types matching names or globs."""
+
+    @_abc_1.abstractmethod
+    def GetDatasetType(
+        self,
+        request: _queries_pb2.GetDatasetTypeRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_queries_pb2.GetDatasetTypeResponse, _abc.Awaitable[_queries_pb2.GetDatasetTypeResponse]]:
+        """Describes one dataset type. NOT_FOUND (DATASET_TYPE_NOT_FOUND) when it is not registered."""
+
+    @_abc_1.abstractmethod
+    def PlanGroups(
+        self,
+        request: _planning_pb2.PlanGroupsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_planning_pb2.PlanGroupsResponse, _abc.Awaitable[_planning_pb2.PlanGroupsResponse]]:
+        """Plans how to split a step's input into groups: one quoted, balanced where predicate per
+        group with its size. Groups are disjoint; query splits cover the selection exactly and
+        respect `max_size` when possible. FAILED_PRECONDITION (SPLIT_IMPOSSIBLE) when the selection
+        has fewer distinct values than `min_groups`; INVALID_ARGUMENT for bad strategies or values
+        that cannot be quoted (UNQUOTABLE_VALUE).
         """
 
 def add_ButlerGatewayServiceServicer_to_server(servicer: ButlerGatewayServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

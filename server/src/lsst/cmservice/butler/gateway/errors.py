@@ -6,6 +6,7 @@ from typing import ClassVar
 
 __all__ = [
     "CredentialNotFoundError",
+    "DimensionNotFoundError",
     "GatewayBusyError",
     "GatewayError",
     "InvalidArgumentError",
@@ -13,6 +14,7 @@ __all__ = [
     "RepositoryNotFoundError",
     "RepositoryUnavailableError",
     "SecretEnvironmentDisabledError",
+    "SplitImpossibleError",
     "UnauthenticatedError",
 ]
 
@@ -89,3 +91,15 @@ class CredentialNotFoundError(GatewayError):
     """A repository's registry has no usable credential among the gateway's (names the repository)."""
 
     reason = "CREDENTIAL_NOT_FOUND"
+
+
+class DimensionNotFoundError(GatewayError):
+    """A dimension or dimension element name is not in the repository's universe."""
+
+    reason = "DIMENSION_NOT_FOUND"
+
+
+class SplitImpossibleError(GatewayError):
+    """A split plan cannot meet its constraints (fewer distinct values than groups asked for)."""
+
+    reason = "SPLIT_IMPOSSIBLE"

@@ -5,10 +5,13 @@ from __future__ import annotations
 from lsst.cmservice.butler.v1 import gateway_pb2_grpc
 
 from .environment import EnvironmentRpcs
+from .queries import QueryRpcs
 from .repositories import RepositoryRpcs
 
 __all__ = ["ButlerGatewayServicer"]
 
 
-class ButlerGatewayServicer(RepositoryRpcs, EnvironmentRpcs, gateway_pb2_grpc.ButlerGatewayServiceServicer):
+class ButlerGatewayServicer(
+    RepositoryRpcs, QueryRpcs, EnvironmentRpcs, gateway_pb2_grpc.ButlerGatewayServiceServicer
+):
     """Every RPC of ``lsst.cmservice.butler.v1.ButlerGatewayService``."""

@@ -24,6 +24,7 @@ from lsst.utils.db_auth import DbAuthError
 
 from ..errors import (
     CredentialNotFoundError,
+    DimensionNotFoundError,
     GatewayBusyError,
     GatewayError,
     InvalidArgumentError,
@@ -31,6 +32,7 @@ from ..errors import (
     RepositoryNotFoundError,
     RepositoryUnavailableError,
     SecretEnvironmentDisabledError,
+    SplitImpossibleError,
     UnauthenticatedError,
 )
 
@@ -67,6 +69,8 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
     ErrorRule(UnauthenticatedError, grpc.StatusCode.UNAUTHENTICATED),
     ErrorRule(SecretEnvironmentDisabledError, grpc.StatusCode.FAILED_PRECONDITION),
     ErrorRule(CredentialNotFoundError, grpc.StatusCode.FAILED_PRECONDITION),
+    ErrorRule(DimensionNotFoundError, grpc.StatusCode.NOT_FOUND),
+    ErrorRule(SplitImpossibleError, grpc.StatusCode.FAILED_PRECONDITION),
     # daf_butler's user errors: their messages name the bad input, never a secret.
     ErrorRule(MissingDatasetTypeError, grpc.StatusCode.NOT_FOUND, "DATASET_TYPE_NOT_FOUND"),
     ErrorRule(MissingCollectionError, grpc.StatusCode.NOT_FOUND, "COLLECTION_NOT_FOUND"),
