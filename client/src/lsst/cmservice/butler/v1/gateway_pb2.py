@@ -22,16 +22,17 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from lsst.cmservice.butler.v1 import collections_pb2 as lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2
 from lsst.cmservice.butler.v1 import repositories_pb2 as lsst_dot_cmservice_dot_butler_dot_v1_dot_repositories__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&lsst/cmservice/butler/v1/gateway.proto\x12\x18lsst.cmservice.butler.v1\x1a+lsst/cmservice/butler/v1/repositories.proto2\x81\x03\n\x14\x42utlerGatewayService\x12y\n\x10ListRepositories\x12\x31.lsst.cmservice.butler.v1.ListRepositoriesRequest\x1a\x32.lsst.cmservice.butler.v1.ListRepositoriesResponse\x12p\n\rGetRepository\x12..lsst.cmservice.butler.v1.GetRepositoryRequest\x1a/.lsst.cmservice.butler.v1.GetRepositoryResponse\x12|\n\x11RefreshRepository\x12\x32.lsst.cmservice.butler.v1.RefreshRepositoryRequest\x1a\x33.lsst.cmservice.butler.v1.RefreshRepositoryResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&lsst/cmservice/butler/v1/gateway.proto\x12\x18lsst.cmservice.butler.v1\x1a*lsst/cmservice/butler/v1/collections.proto\x1a+lsst/cmservice/butler/v1/repositories.proto2\xd6\x07\n\x14\x42utlerGatewayService\x12y\n\x10ListRepositories\x12\x31.lsst.cmservice.butler.v1.ListRepositoriesRequest\x1a\x32.lsst.cmservice.butler.v1.ListRepositoriesResponse\x12p\n\rGetRepository\x12..lsst.cmservice.butler.v1.GetRepositoryRequest\x1a/.lsst.cmservice.butler.v1.GetRepositoryResponse\x12|\n\x11RefreshRepository\x12\x32.lsst.cmservice.butler.v1.RefreshRepositoryRequest\x1a\x33.lsst.cmservice.butler.v1.RefreshRepositoryResponse\x12y\n\x10\x45nsureCollection\x12\x31.lsst.cmservice.butler.v1.EnsureCollectionRequest\x1a\x32.lsst.cmservice.butler.v1.EnsureCollectionResponse\x12s\n\x0e\x41ssembleInputs\x12/.lsst.cmservice.butler.v1.AssembleInputsRequest\x1a\x30.lsst.cmservice.butler.v1.AssembleInputsResponse\x12y\n\x10\x43hainCollections\x12\x31.lsst.cmservice.butler.v1.ChainCollectionsRequest\x1a\x32.lsst.cmservice.butler.v1.ChainCollectionsResponse\x12y\n\x10RemoveCollection\x12\x31.lsst.cmservice.butler.v1.RemoveCollectionRequest\x1a\x32.lsst.cmservice.butler.v1.RemoveCollectionResponse\x12m\n\x0c\x44isassociate\x12-.lsst.cmservice.butler.v1.DisassociateRequest\x1a..lsst.cmservice.butler.v1.DisassociateResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'lsst.cmservice.butler.v1.gateway_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_BUTLERGATEWAYSERVICE']._serialized_start=114
-  _globals['_BUTLERGATEWAYSERVICE']._serialized_end=499
+  _globals['_BUTLERGATEWAYSERVICE']._serialized_start=158
+  _globals['_BUTLERGATEWAYSERVICE']._serialized_end=1140
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,4 @@
+from lsst.cmservice.butler.v1 import collections_pb2 as _collections_pb2
 from lsst.cmservice.butler.v1 import repositories_pb2 as _repositories_pb2
 from google.protobuf import descriptor as _descriptor
 from typing import ClassVar as _ClassVar

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from lsst.cmservice.butler.v1 import gateway_pb2_grpc
 
+from .collections import CollectionRpcs
 from .repositories import RepositoryRpcs
 
 __all__ = ["ButlerGatewayServicer"]
 
 
-class ButlerGatewayServicer(RepositoryRpcs, gateway_pb2_grpc.ButlerGatewayServiceServicer):
+class ButlerGatewayServicer(RepositoryRpcs, CollectionRpcs, gateway_pb2_grpc.ButlerGatewayServiceServicer):
     """Every RPC of ``lsst.cmservice.butler.v1.ButlerGatewayService``."""
