@@ -250,7 +250,7 @@ def _ensure(
     before = _snapshot(butler, name)
     if before is None:
         try:
-            butler.collections.register(name, kind, doc=doc or None)
+            created = butler.collections.register(name, kind, doc=doc or None)
         except ConflictingDefinitionError:
             # A concurrent creation with another type lost the race against ours.
             after = _snapshot(butler, name)
@@ -259,6 +259,9 @@ def _ensure(
             raise
         after = _snapshot(butler, name)
         assert after is not None
+        if not created:
+            # A concurrent caller created it between our look-up and our insert.
+            before = after
     else:
         after = before
     if after.kind is not kind:
