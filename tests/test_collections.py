@@ -12,12 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 import grpc
 import pytest
+from google.rpc import error_details_pb2
 from lsst.daf.butler import Butler, CollectionType, MissingCollectionError
 
 from lsst.cmservice.butler.gateway import demo
-from lsst.cmservice.butler.gateway.domain import collections as domain
+from lsst.cmservice.butler.gateway.domain import mutations
 from lsst.cmservice.butler.gateway.domain.audit import AUDIT_LOGGER_NAME
+from lsst.cmservice.butler.gateway.errors import ConcurrentModificationError
 from lsst.cmservice.butler.gateway.server import GatewayServer
+from lsst.cmservice.butler.gateway.servicer.status import build_status
 from lsst.cmservice.butler.v1 import collections_pb2 as pb
 from lsst.cmservice.butler.v1 import common_pb2, gateway_pb2_grpc
 
@@ -671,7 +674,7 @@ async def test_forced_failure_part_way_rolls_everything_back(stub: Stub, butler:
     ]
     for step, call, request in cases:
         with (
-            domain.inject_fault(step, RuntimeError(f"injected at {step}")),
+            mutations.inject_fault(step, RuntimeError(f"injected at {step}")),
             pytest.raises(grpc.aio.AioRpcError) as caught,
         ):
             await call(request)
@@ -692,8 +695,8 @@ async def test_retry_of_aborted_transactions_then_aborted(
 
     attempts: list[int] = []
 
-    def body(fail_times: int) -> Callable[[Butler, domain.MutationResult, list[Any]], None]:
-        def run(butler: Butler, result: domain.MutationResult, _after: list[Any]) -> None:
+    def body(fail_times: int) -> Callable[[Butler, mutations.MutationResult, list[Any]], None]:
+        def run(butler: Butler, result: mutations.MutationResult, _after: list[Any]) -> None:
             attempts.append(1)
             butler.collections.register(f"{unique}/retried", CollectionType.RUN)
             if len(attempts) <= fail_times:
@@ -701,19 +704,28 @@ async def test_retry_of_aborted_transactions_then_aborted(
                     connection.execute(
                         sqlalchemy.text("DO $$ BEGIN RAISE EXCEPTION 'x' USING ERRCODE = '40001'; END $$")
                     )
-            result.changes.append(domain.CollectionChange(f"{unique}/retried", None, None))
+            result.changes.append(mutations.CollectionChange(f"{unique}/retried", None, None))
 
         return run
 
-    template = domain.MutationResult("Test", f"{unique}/retried", False)
-    retry = domain.RetrySettings(max_attempts=3, initial_seconds=0.001)
-    result = await asyncio.to_thread(domain._run, factory, LABEL, template, body(2), retry)
+    template = mutations.MutationResult("Test", f"{unique}/retried", False)
+    retry = mutations.RetrySettings(max_attempts=3, initial_seconds=0.001)
+    result = await asyncio.to_thread(mutations.run_mutation, factory, LABEL, template, body(2), retry)
     assert result.attempts == 3
     assert len(attempts) == 3
     attempts.clear()
-    with pytest.raises(domain.ConcurrentModificationError):
-        await asyncio.to_thread(domain._run, factory, LABEL, template, body(5), retry)
+    with pytest.raises(ConcurrentModificationError):
+        await asyncio.to_thread(mutations.run_mutation, factory, LABEL, template, body(5), retry)
     assert len(attempts) == 3
+
+
+def test_concurrent_modification_is_aborted_and_marked_retry_safe() -> None:
+    code, status = build_status(ConcurrentModificationError("aborted 8 times", retry_safe="true"), "rid", str)
+    assert code == grpc.StatusCode.ABORTED
+    info = error_details_pb2.ErrorInfo()
+    status.details[0].Unpack(info)
+    assert info.reason == "CONCURRENT_MODIFICATION"
+    assert info.metadata["retry_safe"] == "true"
 
 
 async def test_read_only_repository_refuses_mutations(module_repo: RepoUnderTest) -> None:

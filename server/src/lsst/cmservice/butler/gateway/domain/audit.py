@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from .collections import MutationResult
+from .mutations import MutationResult
 
 __all__ = ["AUDIT_LOGGER_NAME", "record_mutation"]
 

@@ -1,30 +1,20 @@
 """Collection mutations: ensure, assemble inputs, chain, remove, disassociate; atomic, with dry runs.
 
-Every mutation runs as one function inside ONE ``butler.transaction()`` on a writeable clone, so a
-failure part-way leaves the repository as it was. A dry run executes exactly the same function and
-then rolls the transaction back, so its report comes from the real effects. Transactions that
-PostgreSQL aborts as deadlocked or unserializable are retried with backoff on a fresh clone.
-
-Concurrency of chain edits: the parent row is locked exclusively before its children are read
-(daf_butler's own lock, taken early), and every CHAINED collection reachable from the new children
-is locked shared before it is read for the cycle check. Two edits that could close a cycle
-therefore conflict on a lock: one waits and then sees the other's edge, or PostgreSQL aborts one
-as a deadlock and its retry sees it. SQLite serialises writers (``BEGIN IMMEDIATE``) anyway.
+Each operation is a body run by `run_mutation` (one transaction, dry runs rolled back, deadlocks
+retried). Concurrency of chain edits: the parent row is locked exclusively before its children are
+read (daf_butler's own lock, taken early), and every CHAINED collection reachable from the new
+children is locked shared before it is read for the cycle check. Two edits that could close a
+cycle therefore conflict on a lock: one waits and then sees the other's edge, or PostgreSQL aborts
+one as a deadlock and its retry sees it. SQLite serialises writers (``BEGIN IMMEDIATE``) anyway.
 """
 
 from __future__ import annotations
 
-import contextlib
 import enum
-import logging
-import random
 import re
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-import sqlalchemy.exc
 from lsst.daf.butler import Butler, CollectionType, DatasetRef, MissingCollectionError
 from lsst.daf.butler.registry import ConflictingDefinitionError
 
@@ -34,36 +24,32 @@ from ..errors import (
     CollectionHasParentsError,
     CollectionNotFoundError,
     CollectionTypeMismatchError,
-    ConcurrentModificationError,
     InvalidArgumentError,
 )
 from ..factory import ButlerFactory
+from .mutations import (
+    CollectionChange,
+    CollectionSnapshot,
+    MutationResult,
+    RetrySettings,
+    checkpoint,
+    run_mutation,
+)
 
 __all__ = [
-    "RETRYABLE_SQLSTATES",
     "ChainMode",
-    "CollectionChange",
-    "CollectionSnapshot",
-    "MutationResult",
-    "RetrySettings",
     "assemble_chained_inputs",
     "assemble_tagged_inputs",
     "chain_collections",
     "disassociate",
     "ensure_collection",
-    "inject_fault",
     "remove_collection",
     "validate_collection_name",
 ]
 
-_LOG = logging.getLogger(__name__)
-
 # daf_butler's collection name column is VARCHAR(64); the character set keeps names usable in
 # collection expressions (no glob or regex characters, no whitespace or quotes).
 _NAME_RE = re.compile(r"[A-Za-z0-9_.+\-/:@]{1,64}")
-
-RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
-"""PostgreSQL SQLSTATEs retried inside the gateway: deadlock detected, serialization failure."""
 
 
 class ChainMode(enum.Enum):
@@ -73,115 +59,6 @@ class ChainMode(enum.Enum):
     PREPEND = "PREPEND"
     EXTEND = "EXTEND"
     REMOVE = "REMOVE"
-
-
-@dataclass(frozen=True)
-class CollectionSnapshot:
-    """A collection as it was before or is after a mutation."""
-
-    name: str
-    kind: CollectionType
-    doc: str = ""
-    children: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict[str, object]:
-        """Plain form for audit lines."""
-        entry: dict[str, object] = {"type": self.kind.name, "doc": self.doc}
-        if self.kind is CollectionType.CHAINED:
-            entry["children"] = list(self.children)
-        return entry
-
-
-@dataclass(frozen=True)
-class CollectionChange:
-    """What a mutation did to one collection (``before``/``after`` None: did not / does not exist)."""
-
-    name: str
-    before: CollectionSnapshot | None
-    after: CollectionSnapshot | None
-    datasets_added: int = 0
-    datasets_removed: int = 0
-
-    def as_dict(self) -> dict[str, object]:
-        """Plain form for audit lines."""
-        return {
-            "collection": self.name,
-            "before": self.before.as_dict() if self.before else None,
-            "after": self.after.as_dict() if self.after else None,
-            "datasets_added": self.datasets_added,
-            "datasets_removed": self.datasets_removed,
-        }
-
-
-@dataclass
-class MutationResult:
-    """The outcome of one mutation (or, with ``dry_run``, the outcome it would have)."""
-
-    operation: str
-    collection: str
-    dry_run: bool
-    changes: list[CollectionChange] = field(default_factory=list)
-    created: list[str] = field(default_factory=list)
-    children: tuple[str, ...] = ()
-    datasets: int = 0
-    doc_updated: bool = False
-    removed: bool = False
-    unlinked_from: list[str] = field(default_factory=list)
-    snapshot: CollectionSnapshot | None = None
-    attempts: int = 1
-
-    @property
-    def changed(self) -> bool:
-        """Whether anything changed (would change)."""
-        return bool(self.changes)
-
-
-@dataclass(frozen=True)
-class RetrySettings:
-    """Backoff of transactions aborted by PostgreSQL as deadlocked or unserializable."""
-
-    max_attempts: int = 8
-    initial_seconds: float = 0.02
-    max_seconds: float = 1.0
-
-    def delay(self, failed_attempts: int) -> float:
-        """Seconds to sleep after the given number of aborted attempts (with jitter)."""
-        base = min(self.max_seconds, self.initial_seconds * 2 ** (failed_attempts - 1))
-        return base * random.uniform(0.5, 1.5)  # noqa: S311 - jitter, not cryptography
-
-
-class _RollBackError(Exception):
-    """Raised at the end of a dry run's transaction so that it is rolled back."""
-
-
-# -- fault injection (tests force a failure between two steps of a real mutation) ------------------
-
-_fault_hook: Callable[[str], None] | None = None
-
-
-@contextlib.contextmanager
-def inject_fault(step: str, error: Exception) -> Iterator[None]:
-    """Raise ``error`` when a mutation reaches the named step (``"operation:step"``), for tests.
-
-    Steps: ``ensure:created``, ``assemble:created``, ``assemble:disassociated``, ``chain:created``,
-    ``chain:edited``, ``remove:unlinked``, ``remove:removed``, ``disassociate:done``.
-    """
-    global _fault_hook
-
-    def hook(reached: str) -> None:
-        if reached == step:
-            raise error
-
-    previous, _fault_hook = _fault_hook, hook
-    try:
-        yield
-    finally:
-        _fault_hook = previous
-
-
-def _checkpoint(step: str) -> None:
-    if _fault_hook is not None:
-        _fault_hook(step)
 
 
 # -- validation and small helpers -----------------------------------------------------------------
@@ -318,79 +195,6 @@ def _flatten(butler: Butler, names: Sequence[str]) -> tuple[str, ...]:
     return tuple(result)
 
 
-def _is_retryable(exc: BaseException) -> bool:
-    # Walk the cause chain: daf_butler sometimes re-raises driver errors wrapped in its own.
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        candidates: list[object] = [current]
-        if isinstance(current, sqlalchemy.exc.DBAPIError):
-            candidates.append(current.orig)
-        for candidate in candidates:
-            if getattr(candidate, "sqlstate", None) in RETRYABLE_SQLSTATES:
-                return True
-        current = current.__cause__ or current.__context__
-    return False
-
-
-# -- the transaction runner -----------------------------------------------------------------------
-
-_Body = Callable[[Butler, MutationResult, list[Callable[[], None]]], None]
-
-
-def _run(
-    factory: ButlerFactory,
-    label: str,
-    result_template: MutationResult,
-    body: _Body,
-    retry: RetrySettings | None = None,
-) -> MutationResult:
-    """Run ``body`` in one transaction on a fresh writeable clone; roll back for a dry run.
-
-    ``body`` fills in a fresh copy of the result and may queue actions to run after the commit
-    (emptying the datastore trash of removed datasets, which cannot be rolled back).
-    """
-    retry = retry or RetrySettings()
-    attempt = 0
-    while True:
-        attempt += 1
-        result = MutationResult(
-            result_template.operation, result_template.collection, result_template.dry_run
-        )
-        after_commit: list[Callable[[], None]] = []
-        try:
-            with factory.writer(label) as butler:
-                try:
-                    with butler.transaction():
-                        body(butler, result, after_commit)
-                        if result.dry_run:
-                            raise _RollBackError
-                except _RollBackError:
-                    pass
-                else:
-                    for action in after_commit:
-                        action()
-        except Exception as exc:
-            if not _is_retryable(exc):
-                raise
-            if attempt >= retry.max_attempts:
-                raise ConcurrentModificationError(
-                    f"{result.operation} of {result.collection!r} was aborted {attempt} times by "
-                    "concurrent edits (deadlock or serialization failure); nothing was applied, retry",
-                    retry_safe="true",
-                ) from None
-            delay = retry.delay(attempt)
-            _LOG.info(
-                "collection mutation aborted by the database, retrying",
-                extra={"operation": result.operation, "collection": result.collection, "attempt": attempt},
-            )
-            time.sleep(delay)
-            continue
-        result.attempts = attempt
-        return result
-
-
 # -- chain edits ----------------------------------------------------------------------------------
 
 
@@ -427,7 +231,7 @@ def _edit_chain(
     before, _ = _ensure(butler, parent, CollectionType.CHAINED, doc)
     if before is None:
         result.created.append(parent)
-    _checkpoint("chain:created")
+    checkpoint("chain:created")
     _lock_chain(butler, parent, exclusive=True)
     current = _current_children(butler, parent)
     if before is not None:
@@ -449,7 +253,7 @@ def _edit_chain(
             ChainMode.REMOVE: butler.collections.remove_from_chain,
         }[mode]
         edit(parent, list(children))
-    _checkpoint("chain:edited")
+    checkpoint("chain:edited")
     after = _snapshot(butler, parent)
     assert after is not None
     result.children = after.children
@@ -506,7 +310,7 @@ def chain_collections(
             doc=doc,
         )
 
-    return _run(factory, label, MutationResult("ChainCollections", parent, dry_run), body, retry)
+    return run_mutation(factory, label, MutationResult("ChainCollections", parent, dry_run), body, retry)
 
 
 # -- ensure / assemble ----------------------------------------------------------------------------
@@ -532,7 +336,7 @@ def ensure_collection(
 
     def body(butler: Butler, result: MutationResult, _after: list[Callable[[], None]]) -> None:
         before, after = _ensure(butler, name, kind, doc)
-        _checkpoint("ensure:created")
+        checkpoint("ensure:created")
         if before is None:
             result.created.append(name)
         elif doc and doc != before.doc:
@@ -543,7 +347,7 @@ def ensure_collection(
         if before != after:
             result.changes.append(CollectionChange(name, before, after))
 
-    return _run(factory, label, MutationResult("EnsureCollection", name, dry_run), body)
+    return run_mutation(factory, label, MutationResult("EnsureCollection", name, dry_run), body)
 
 
 def assemble_chained_inputs(
@@ -575,7 +379,7 @@ def assemble_chained_inputs(
             doc=doc,
         )
 
-    return _run(factory, label, MutationResult("AssembleInputs", name, dry_run), body)
+    return run_mutation(factory, label, MutationResult("AssembleInputs", name, dry_run), body)
 
 
 def _select(
@@ -629,14 +433,14 @@ def assemble_tagged_inputs(
         before, _ = _ensure(butler, name, CollectionType.TAGGED, doc)
         if before is None:
             result.created.append(name)
-        _checkpoint("assemble:created")
+        checkpoint("assemble:created")
         held = _select(butler, types, [name], where="", bind=None, find_first=False)
         to_remove = [ref for key, ref in held.items() if key not in selected]
         to_add = [ref for key, ref in selected.items() if key not in held]
         # Removing first frees (type, data ID) slots that a newly selected dataset may take.
         if to_remove:
             butler.registry.disassociate(name, to_remove)
-        _checkpoint("assemble:disassociated")
+        checkpoint("assemble:disassociated")
         if to_add:
             butler.registry.associate(name, to_add)
         after = _snapshot(butler, name)
@@ -646,7 +450,7 @@ def assemble_tagged_inputs(
         if before is None or to_add or to_remove:
             result.changes.append(CollectionChange(name, before, after, len(to_add), len(to_remove)))
 
-    return _run(factory, label, MutationResult("AssembleInputs", name, dry_run), body)
+    return run_mutation(factory, label, MutationResult("AssembleInputs", name, dry_run), body)
 
 
 def _empty_trash(datastore: Any, refs: list[DatasetRef]) -> None:
@@ -707,7 +511,7 @@ def remove_collection(
             parent_after = _snapshot(butler, parent)
             result.changes.append(CollectionChange(parent, parent_before, parent_after))
             result.unlinked_from.append(parent)
-        _checkpoint("remove:unlinked")
+        checkpoint("remove:unlinked")
         refs: list[DatasetRef] = []
         if before.kind in (CollectionType.RUN, CollectionType.TAGGED, CollectionType.CALIBRATION):
             refs = butler.query_all_datasets(name, find_first=False, limit=None)
@@ -718,12 +522,12 @@ def remove_collection(
             butler.registry.removeDatasets(refs)
             after_commit.append(lambda: _empty_trash(datastore, refs))
         butler.registry.removeCollection(name)
-        _checkpoint("remove:removed")
+        checkpoint("remove:removed")
         result.removed = True
         result.datasets = len(refs)
         result.changes.insert(0, CollectionChange(name, before, None, datasets_removed=len(refs)))
 
-    return _run(factory, label, MutationResult("RemoveCollection", name, dry_run), body)
+    return run_mutation(factory, label, MutationResult("RemoveCollection", name, dry_run), body)
 
 
 def disassociate(
@@ -749,10 +553,10 @@ def disassociate(
         refs = list(_select(butler, types, [name], where=where, bind=bind, find_first=False).values())
         if refs:
             butler.registry.disassociate(name, refs)
-        _checkpoint("disassociate:done")
+        checkpoint("disassociate:done")
         result.datasets = len(refs)
         result.snapshot = before
         if refs:
             result.changes.append(CollectionChange(name, before, before, datasets_removed=len(refs)))
 
-    return _run(factory, label, MutationResult("Disassociate", name, dry_run), body)
+    return run_mutation(factory, label, MutationResult("Disassociate", name, dry_run), body)

@@ -12,6 +12,7 @@ from lsst.cmservice.butler.v1 import common_pb2
 
 from ..domain import collections as domain
 from ..domain.audit import record_mutation
+from ..domain.mutations import CollectionSnapshot, MutationResult
 from ..errors import InvalidArgumentError
 from ._rpc import GatewayContext, _caller, unary_rpc
 from .base import ServicerBase
@@ -47,7 +48,7 @@ def _bind(bind: Mapping[str, common_pb2.Value]) -> dict[str, Any]:
     return {key: _value(value) for key, value in bind.items()}
 
 
-def _snapshot(snapshot: domain.CollectionSnapshot | None) -> pb.CollectionSnapshot | None:
+def _snapshot(snapshot: CollectionSnapshot | None) -> pb.CollectionSnapshot | None:
     if snapshot is None:
         return None
     return pb.CollectionSnapshot(
@@ -58,7 +59,7 @@ def _snapshot(snapshot: domain.CollectionSnapshot | None) -> pb.CollectionSnapsh
     )
 
 
-def _changes(result: domain.MutationResult) -> list[pb.CollectionChange]:
+def _changes(result: MutationResult) -> list[pb.CollectionChange]:
     return [
         pb.CollectionChange(
             name=change.name,
@@ -74,10 +75,8 @@ def _changes(result: domain.MutationResult) -> list[pb.CollectionChange]:
 class CollectionRpcs(ServicerBase):
     """Collection mutations through writeable clones, each in one transaction, with dry runs."""
 
-    async def _mutate(
-        self, context: GatewayContext, label: str, call: Any, *args: Any
-    ) -> domain.MutationResult:
-        result: domain.MutationResult = await self.runner.run(call, self.factory, label, *args)
+    async def _mutate(self, context: GatewayContext, label: str, call: Any, *args: Any) -> MutationResult:
+        result: MutationResult = await self.runner.run(call, self.factory, label, *args)
         record_mutation(result, caller=_caller(context), repository=label)
         return result
 
@@ -89,7 +88,7 @@ class CollectionRpcs(ServicerBase):
         if kind is None:
             raise InvalidArgumentError("kind is required: RUN, TAGGED, CHAINED or CALIBRATION")
 
-        def call(factory: Any, label: str) -> domain.MutationResult:
+        def call(factory: Any, label: str) -> MutationResult:
             return domain.ensure_collection(
                 factory, label, request.name, kind, request.doc, dry_run=request.dry_run
             )
@@ -109,7 +108,7 @@ class CollectionRpcs(ServicerBase):
     ) -> pb.AssembleInputsResponse:
         which = request.WhichOneof("assembly")
 
-        def call(factory: Any, label: str) -> domain.MutationResult:
+        def call(factory: Any, label: str) -> MutationResult:
             if which == "chained":
                 return domain.assemble_chained_inputs(
                     factory,
@@ -153,7 +152,7 @@ class CollectionRpcs(ServicerBase):
             raise InvalidArgumentError("mode is required: REDEFINE, PREPEND, EXTEND or REMOVE")
         expected = list(request.expected_children.children) if request.HasField("expected_children") else None
 
-        def call(factory: Any, label: str) -> domain.MutationResult:
+        def call(factory: Any, label: str) -> MutationResult:
             return domain.chain_collections(
                 factory,
                 label,
@@ -179,7 +178,7 @@ class CollectionRpcs(ServicerBase):
     async def RemoveCollection(
         self, request: pb.RemoveCollectionRequest, context: GatewayContext
     ) -> pb.RemoveCollectionResponse:
-        def call(factory: Any, label: str) -> domain.MutationResult:
+        def call(factory: Any, label: str) -> MutationResult:
             return domain.remove_collection(
                 factory,
                 label,
@@ -203,7 +202,7 @@ class CollectionRpcs(ServicerBase):
     async def Disassociate(
         self, request: pb.DisassociateRequest, context: GatewayContext
     ) -> pb.DisassociateResponse:
-        def call(factory: Any, label: str) -> domain.MutationResult:
+        def call(factory: Any, label: str) -> MutationResult:
             return domain.disassociate(
                 factory,
                 label,
