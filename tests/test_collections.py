@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import grpc
 import pytest
 from google.rpc import error_details_pb2
-from lsst.daf.butler import Butler, CollectionType, MissingCollectionError
+from lsst.daf.butler import Butler, CollectionType, DatasetType, MissingCollectionError
 
 from lsst.cmservice.butler.gateway import demo
 from lsst.cmservice.butler.gateway.domain import mutations
@@ -323,6 +323,13 @@ async def test_chain_errors(stub: Stub, butler: Butler, unique: str) -> None:
         grpc.StatusCode.NOT_FOUND,
         "COLLECTION_NOT_FOUND",
     )
+    await expect_error(
+        stub.ChainCollections,
+        chain(parent=f"{unique}/absent", mode=REMOVE, children=["LSSTCam/calib"]),
+        grpc.StatusCode.NOT_FOUND,
+        "COLLECTION_NOT_FOUND",
+    )
+    assert not exists(butler, f"{unique}/absent")
     message = await expect_error(
         stub.ChainCollections,
         chain(parent=DEMO.tagged_raw, mode=EXTEND, children=["LSSTCam/calib"]),
@@ -509,6 +516,30 @@ async def test_remove_collection(stub: Stub, butler: Butler, unique: str, module
     assert not chain_removed.dry_run
     assert not exists(butler, parent)
     assert butler.collections.get_info("LSSTCam/calib").type is CollectionType.CHAINED
+
+
+async def test_remove_run_deletes_its_files_only_when_committed(
+    stub: Stub, module_repo: RepoUnderTest, butler: Butler, unique: str
+) -> None:
+    run = f"{unique}/run"
+    with Butler.from_config(module_repo.config_uri, writeable=True, run=run) as writer:
+        writer.registry.registerDatasetType(
+            DatasetType("gw_note", ["instrument"], "StructuredDataDict", universe=writer.dimensions)
+        )
+        ref = writer.put({"note": "a file in the datastore"}, "gw_note", instrument="LSSTCam")
+        uri = writer.getURI(ref)
+    assert uri.exists()
+    request = pb.RemoveCollectionRequest(label=LABEL, name=run, remove_run_and_datasets=True, dry_run=True)
+    predicted = await stub.RemoveCollection(request)
+    assert predicted.removed
+    assert predicted.datasets_removed == 1
+    assert uri.exists()
+    assert exists(butler, run)
+    request.dry_run = False
+    removed = await stub.RemoveCollection(request)
+    assert removed.datasets_removed == 1
+    assert not uri.exists()
+    assert not exists(butler, run)
 
 
 async def test_disassociate(stub: Stub, butler: Butler, unique: str) -> None:

@@ -217,10 +217,10 @@ def _edit_chain(
         if flatten:
             children = _flatten(butler, children)
     existing = _snapshot(butler, parent)
-    if existing is None and not create:
+    if existing is None and (not create or mode is ChainMode.REMOVE):
+        why = "there is nothing to remove" if mode is ChainMode.REMOVE else "do_not_create_parent is set"
         raise CollectionNotFoundError(
-            f"CHAINED collection {parent!r} does not exist and do_not_create_parent is set",
-            collections=parent,
+            f"CHAINED collection {parent!r} does not exist and {why}", collections=parent
         )
     if existing is not None and existing.kind is not CollectionType.CHAINED:
         raise _mismatch(existing, CollectionType.CHAINED)
