@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from lsst.cmservice.butler.v1 import collections_pb2 as lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2
 from lsst.cmservice.butler.v1 import environment_pb2 as lsst_dot_cmservice_dot_butler_dot_v1_dot_environment__pb2
 from lsst.cmservice.butler.v1 import planning_pb2 as lsst_dot_cmservice_dot_butler_dot_v1_dot_planning__pb2
 from lsst.cmservice.butler.v1 import queries_pb2 as lsst_dot_cmservice_dot_butler_dot_v1_dot_queries__pb2
@@ -123,6 +124,31 @@ class ButlerGatewayServiceStub:
                 '/lsst.cmservice.butler.v1.ButlerGatewayService/PlanGroups',
                 request_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_planning__pb2.PlanGroupsRequest.SerializeToString,
                 response_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_planning__pb2.PlanGroupsResponse.FromString,
+                _registered_method=True)
+        self.EnsureCollection = channel.unary_unary(
+                '/lsst.cmservice.butler.v1.ButlerGatewayService/EnsureCollection',
+                request_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2.EnsureCollectionRequest.SerializeToString,
+                response_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2.EnsureCollectionResponse.FromString,
+                _registered_method=True)
+        self.AssembleInputs = channel.unary_unary(
+                '/lsst.cmservice.butler.v1.ButlerGatewayService/AssembleInputs',
+                request_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2.AssembleInputsRequest.SerializeToString,
+                response_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2.AssembleInputsResponse.FromString,
+                _registered_method=True)
+        self.ChainCollections = channel.unary_unary(
+                '/lsst.cmservice.butler.v1.ButlerGatewayService/ChainCollections',
+                request_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2.ChainCollectionsRequest.SerializeToString,
+                response_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2.ChainCollectionsResponse.FromString,
+                _registered_method=True)
+        self.RemoveCollection = channel.unary_unary(
+                '/lsst.cmservice.butler.v1.ButlerGatewayService/RemoveCollection',
+                request_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2.RemoveCollectionRequest.SerializeToString,
+                response_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2.RemoveCollectionResponse.FromString,
+                _registered_method=True)
+        self.Disassociate = channel.unary_unary(
+                '/lsst.cmservice.butler.v1.ButlerGatewayService/Disassociate',
+                request_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2.DisassociateRequest.SerializeToString,
+                response_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2.DisassociateResponse.FromString,
                 _registered_method=True)
 
 
@@ -268,6 +294,53 @@ class ButlerGatewayServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def EnsureCollection(self, request, context):
+        """Creates a RUN, TAGGED, CHAINED or CALIBRATION collection if it does not exist, and sets its
+        doc. FAILED_PRECONDITION (COLLECTION_TYPE_MISMATCH) when it exists with another type;
+        FAILED_PRECONDITION (REPOSITORY_READ_ONLY) on a read-only repository. Retry-safe.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AssembleInputs(self, request, context):
+        """Builds an input collection: a CHAINED collection over ordered inputs (optionally flattened)
+        or a TAGGED collection holding the datasets a find-first query selects. Re-running the same
+        request converges to the same result. NOT_FOUND for missing inputs or dataset types;
+        INVALID_ARGUMENT for a bad query; FAILED_PRECONDITION for a type mismatch or a cycle.
+        Retry-safe.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChainCollections(self, request, context):
+        """Edits a CHAINED collection (REDEFINE, PREPEND, EXTEND, REMOVE), creating it unless asked not
+        to, optionally as a compare-and-set on the current children (FAILED_PRECONDITION,
+        CHAIN_CHANGED). FAILED_PRECONDITION (COLLECTION_CYCLE) for a cycle, NOT_FOUND for a missing
+        child, ABORTED (CONCURRENT_MODIFICATION) if concurrent edits kept deadlocking it. Retry-safe
+        for REDEFINE and REMOVE; PREPEND and EXTEND move rather than duplicate a child.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveCollection(self, request, context):
+        """Removes a collection (a RUN only when confirmed, with its datasets), optionally unlinking it
+        from its parent chains first; FAILED_PRECONDITION (COLLECTION_HAS_PARENTS) naming them
+        otherwise. Retry-safe with `missing_ok`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Disassociate(self, request, context):
+        """Removes the datasets a query selects from a TAGGED collection. Retry-safe.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ButlerGatewayServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -350,6 +423,31 @@ def add_ButlerGatewayServiceServicer_to_server(servicer, server):
                     servicer.PlanGroups,
                     request_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_planning__pb2.PlanGroupsRequest.FromString,
                     response_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_planning__pb2.PlanGroupsResponse.SerializeToString,
+            ),
+            'EnsureCollection': grpc.unary_unary_rpc_method_handler(
+                    servicer.EnsureCollection,
+                    request_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2.EnsureCollectionRequest.FromString,
+                    response_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2.EnsureCollectionResponse.SerializeToString,
+            ),
+            'AssembleInputs': grpc.unary_unary_rpc_method_handler(
+                    servicer.AssembleInputs,
+                    request_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2.AssembleInputsRequest.FromString,
+                    response_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2.AssembleInputsResponse.SerializeToString,
+            ),
+            'ChainCollections': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChainCollections,
+                    request_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2.ChainCollectionsRequest.FromString,
+                    response_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2.ChainCollectionsResponse.SerializeToString,
+            ),
+            'RemoveCollection': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveCollection,
+                    request_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2.RemoveCollectionRequest.FromString,
+                    response_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2.RemoveCollectionResponse.SerializeToString,
+            ),
+            'Disassociate': grpc.unary_unary_rpc_method_handler(
+                    servicer.Disassociate,
+                    request_deserializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2.DisassociateRequest.FromString,
+                    response_serializer=lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2.DisassociateResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -791,6 +889,141 @@ class ButlerGatewayService:
             '/lsst.cmservice.butler.v1.ButlerGatewayService/PlanGroups',
             lsst_dot_cmservice_dot_butler_dot_v1_dot_planning__pb2.PlanGroupsRequest.SerializeToString,
             lsst_dot_cmservice_dot_butler_dot_v1_dot_planning__pb2.PlanGroupsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EnsureCollection(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lsst.cmservice.butler.v1.ButlerGatewayService/EnsureCollection',
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2.EnsureCollectionRequest.SerializeToString,
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2.EnsureCollectionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AssembleInputs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lsst.cmservice.butler.v1.ButlerGatewayService/AssembleInputs',
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2.AssembleInputsRequest.SerializeToString,
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2.AssembleInputsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChainCollections(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lsst.cmservice.butler.v1.ButlerGatewayService/ChainCollections',
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2.ChainCollectionsRequest.SerializeToString,
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2.ChainCollectionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveCollection(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lsst.cmservice.butler.v1.ButlerGatewayService/RemoveCollection',
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2.RemoveCollectionRequest.SerializeToString,
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2.RemoveCollectionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Disassociate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lsst.cmservice.butler.v1.ButlerGatewayService/Disassociate',
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2.DisassociateRequest.SerializeToString,
+            lsst_dot_cmservice_dot_butler_dot_v1_dot_collections__pb2.DisassociateResponse.FromString,
             options,
             channel_credentials,
             insecure,

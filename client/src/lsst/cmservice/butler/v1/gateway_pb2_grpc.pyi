@@ -5,6 +5,7 @@ isort:skip_file
 
 from collections import abc as _abc
 from grpc import aio as _aio
+from lsst.cmservice.butler.v1 import collections_pb2 as _collections_pb2
 from lsst.cmservice.butler.v1 import environment_pb2 as _environment_pb2
 from lsst.cmservice.butler.v1 import planning_pb2 as _planning_pb2
 from lsst.cmservice.butler.v1 import queries_pb2 as _queries_pb2
@@ -104,6 +105,32 @@ class ButlerGatewayServiceStub:
     has fewer distinct values than `min_groups`; INVALID_ARGUMENT for bad strategies or values
     that cannot be quoted (UNQUOTABLE_VALUE).
     """
+    EnsureCollection: _grpc.UnaryUnaryMultiCallable[_collections_pb2.EnsureCollectionRequest, _collections_pb2.EnsureCollectionResponse]
+    """Creates a RUN, TAGGED, CHAINED or CALIBRATION collection if it does not exist, and sets its
+    doc. FAILED_PRECONDITION (COLLECTION_TYPE_MISMATCH) when it exists with another type;
+    FAILED_PRECONDITION (REPOSITORY_READ_ONLY) on a read-only repository. Retry-safe.
+    """
+    AssembleInputs: _grpc.UnaryUnaryMultiCallable[_collections_pb2.AssembleInputsRequest, _collections_pb2.AssembleInputsResponse]
+    """Builds an input collection: a CHAINED collection over ordered inputs (optionally flattened)
+    or a TAGGED collection holding the datasets a find-first query selects. Re-running the same
+    request converges to the same result. NOT_FOUND for missing inputs or dataset types;
+    INVALID_ARGUMENT for a bad query; FAILED_PRECONDITION for a type mismatch or a cycle.
+    Retry-safe.
+    """
+    ChainCollections: _grpc.UnaryUnaryMultiCallable[_collections_pb2.ChainCollectionsRequest, _collections_pb2.ChainCollectionsResponse]
+    """Edits a CHAINED collection (REDEFINE, PREPEND, EXTEND, REMOVE), creating it unless asked not
+    to, optionally as a compare-and-set on the current children (FAILED_PRECONDITION,
+    CHAIN_CHANGED). FAILED_PRECONDITION (COLLECTION_CYCLE) for a cycle, NOT_FOUND for a missing
+    child, ABORTED (CONCURRENT_MODIFICATION) if concurrent edits kept deadlocking it. Retry-safe
+    for REDEFINE and REMOVE; PREPEND and EXTEND move rather than duplicate a child.
+    """
+    RemoveCollection: _grpc.UnaryUnaryMultiCallable[_collections_pb2.RemoveCollectionRequest, _collections_pb2.RemoveCollectionResponse]
+    """Removes a collection (a RUN only when confirmed, with its datasets), optionally unlinking it
+    from its parent chains first; FAILED_PRECONDITION (COLLECTION_HAS_PARENTS) naming them
+    otherwise. Retry-safe with `missing_ok`.
+    """
+    Disassociate: _grpc.UnaryUnaryMultiCallable[_collections_pb2.DisassociateRequest, _collections_pb2.DisassociateResponse]
+    """Removes the datasets a query selects from a TAGGED collection. Retry-safe."""
 
 @_typing.type_check_only
 class ButlerGatewayServiceAsyncStub(ButlerGatewayServiceStub):
@@ -178,6 +205,32 @@ class ButlerGatewayServiceAsyncStub(ButlerGatewayServiceStub):
     has fewer distinct values than `min_groups`; INVALID_ARGUMENT for bad strategies or values
     that cannot be quoted (UNQUOTABLE_VALUE).
     """
+    EnsureCollection: _aio.UnaryUnaryMultiCallable[_collections_pb2.EnsureCollectionRequest, _collections_pb2.EnsureCollectionResponse]  # type: ignore[assignment]
+    """Creates a RUN, TAGGED, CHAINED or CALIBRATION collection if it does not exist, and sets its
+    doc. FAILED_PRECONDITION (COLLECTION_TYPE_MISMATCH) when it exists with another type;
+    FAILED_PRECONDITION (REPOSITORY_READ_ONLY) on a read-only repository. Retry-safe.
+    """
+    AssembleInputs: _aio.UnaryUnaryMultiCallable[_collections_pb2.AssembleInputsRequest, _collections_pb2.AssembleInputsResponse]  # type: ignore[assignment]
+    """Builds an input collection: a CHAINED collection over ordered inputs (optionally flattened)
+    or a TAGGED collection holding the datasets a find-first query selects. Re-running the same
+    request converges to the same result. NOT_FOUND for missing inputs or dataset types;
+    INVALID_ARGUMENT for a bad query; FAILED_PRECONDITION for a type mismatch or a cycle.
+    Retry-safe.
+    """
+    ChainCollections: _aio.UnaryUnaryMultiCallable[_collections_pb2.ChainCollectionsRequest, _collections_pb2.ChainCollectionsResponse]  # type: ignore[assignment]
+    """Edits a CHAINED collection (REDEFINE, PREPEND, EXTEND, REMOVE), creating it unless asked not
+    to, optionally as a compare-and-set on the current children (FAILED_PRECONDITION,
+    CHAIN_CHANGED). FAILED_PRECONDITION (COLLECTION_CYCLE) for a cycle, NOT_FOUND for a missing
+    child, ABORTED (CONCURRENT_MODIFICATION) if concurrent edits kept deadlocking it. Retry-safe
+    for REDEFINE and REMOVE; PREPEND and EXTEND move rather than duplicate a child.
+    """
+    RemoveCollection: _aio.UnaryUnaryMultiCallable[_collections_pb2.RemoveCollectionRequest, _collections_pb2.RemoveCollectionResponse]  # type: ignore[assignment]
+    """Removes a collection (a RUN only when confirmed, with its datasets), optionally unlinking it
+    from its parent chains first; FAILED_PRECONDITION (COLLECTION_HAS_PARENTS) naming them
+    otherwise. Retry-safe with `missing_ok`.
+    """
+    Disassociate: _aio.UnaryUnaryMultiCallable[_collections_pb2.DisassociateRequest, _collections_pb2.DisassociateResponse]  # type: ignore[assignment]
+    """Removes the datasets a query selects from a TAGGED collection. Retry-safe."""
 
 class ButlerGatewayServiceServicer(metaclass=_abc_1.ABCMeta):
     """The Butler gateway: a sidecar that owns CM Service's data Butlers and serves typed Butler
@@ -345,5 +398,61 @@ class ButlerGatewayServiceServicer(metaclass=_abc_1.ABCMeta):
         has fewer distinct values than `min_groups`; INVALID_ARGUMENT for bad strategies or values
         that cannot be quoted (UNQUOTABLE_VALUE).
         """
+
+    @_abc_1.abstractmethod
+    def EnsureCollection(
+        self,
+        request: _collections_pb2.EnsureCollectionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_collections_pb2.EnsureCollectionResponse, _abc.Awaitable[_collections_pb2.EnsureCollectionResponse]]:
+        """Creates a RUN, TAGGED, CHAINED or CALIBRATION collection if it does not exist, and sets its
+        doc. FAILED_PRECONDITION (COLLECTION_TYPE_MISMATCH) when it exists with another type;
+        FAILED_PRECONDITION (REPOSITORY_READ_ONLY) on a read-only repository. Retry-safe.
+        """
+
+    @_abc_1.abstractmethod
+    def AssembleInputs(
+        self,
+        request: _collections_pb2.AssembleInputsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_collections_pb2.AssembleInputsResponse, _abc.Awaitable[_collections_pb2.AssembleInputsResponse]]:
+        """Builds an input collection: a CHAINED collection over ordered inputs (optionally flattened)
+        or a TAGGED collection holding the datasets a find-first query selects. Re-running the same
+        request converges to the same result. NOT_FOUND for missing inputs or dataset types;
+        INVALID_ARGUMENT for a bad query; FAILED_PRECONDITION for a type mismatch or a cycle.
+        Retry-safe.
+        """
+
+    @_abc_1.abstractmethod
+    def ChainCollections(
+        self,
+        request: _collections_pb2.ChainCollectionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_collections_pb2.ChainCollectionsResponse, _abc.Awaitable[_collections_pb2.ChainCollectionsResponse]]:
+        """Edits a CHAINED collection (REDEFINE, PREPEND, EXTEND, REMOVE), creating it unless asked not
+        to, optionally as a compare-and-set on the current children (FAILED_PRECONDITION,
+        CHAIN_CHANGED). FAILED_PRECONDITION (COLLECTION_CYCLE) for a cycle, NOT_FOUND for a missing
+        child, ABORTED (CONCURRENT_MODIFICATION) if concurrent edits kept deadlocking it. Retry-safe
+        for REDEFINE and REMOVE; PREPEND and EXTEND move rather than duplicate a child.
+        """
+
+    @_abc_1.abstractmethod
+    def RemoveCollection(
+        self,
+        request: _collections_pb2.RemoveCollectionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_collections_pb2.RemoveCollectionResponse, _abc.Awaitable[_collections_pb2.RemoveCollectionResponse]]:
+        """Removes a collection (a RUN only when confirmed, with its datasets), optionally unlinking it
+        from its parent chains first; FAILED_PRECONDITION (COLLECTION_HAS_PARENTS) naming them
+        otherwise. Retry-safe with `missing_ok`.
+        """
+
+    @_abc_1.abstractmethod
+    def Disassociate(
+        self,
+        request: _collections_pb2.DisassociateRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_collections_pb2.DisassociateResponse, _abc.Awaitable[_collections_pb2.DisassociateResponse]]:
+        """Removes the datasets a query selects from a TAGGED collection. Retry-safe."""
 
 def add_ButlerGatewayServiceServicer_to_server(servicer: ButlerGatewayServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

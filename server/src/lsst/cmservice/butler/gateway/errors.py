@@ -5,6 +5,12 @@ from __future__ import annotations
 from typing import ClassVar
 
 __all__ = [
+    "ChainChangedError",
+    "CollectionCycleError",
+    "CollectionHasParentsError",
+    "CollectionNotFoundError",
+    "CollectionTypeMismatchError",
+    "ConcurrentModificationError",
     "CredentialNotFoundError",
     "DimensionNotFoundError",
     "GatewayBusyError",
@@ -103,3 +109,42 @@ class SplitImpossibleError(GatewayError):
     """A split plan cannot meet its constraints (fewer distinct values than groups asked for)."""
 
     reason = "SPLIT_IMPOSSIBLE"
+
+
+class CollectionNotFoundError(GatewayError):
+    """Collections a mutation needs do not exist (the message names every missing one)."""
+
+    reason = "COLLECTION_NOT_FOUND"
+
+
+class CollectionTypeMismatchError(GatewayError):
+    """A collection exists with another type than the operation needs."""
+
+    reason = "COLLECTION_TYPE_MISMATCH"
+
+
+class ChainChangedError(GatewayError):
+    """A compare-and-set chain edit found other children than the caller expected."""
+
+    reason = "CHAIN_CHANGED"
+
+
+class CollectionHasParentsError(GatewayError):
+    """A collection to remove is still a child of CHAINED collections (the message names them)."""
+
+    reason = "COLLECTION_HAS_PARENTS"
+
+
+class ConcurrentModificationError(GatewayError):
+    """Concurrent edits kept aborting a mutation (deadlock, serialization failure) after retries.
+
+    Nothing was applied, so the caller may retry.
+    """
+
+    reason = "CONCURRENT_MODIFICATION"
+
+
+class CollectionCycleError(GatewayError):
+    """A chain edit would make a CHAINED collection (indirectly) contain itself."""
+
+    reason = "COLLECTION_CYCLE"

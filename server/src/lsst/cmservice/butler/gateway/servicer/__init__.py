@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lsst.cmservice.butler.v1 import gateway_pb2_grpc
 
+from .collections import CollectionRpcs
 from .environment import EnvironmentRpcs
 from .queries import QueryRpcs
 from .repositories import RepositoryRpcs
@@ -12,6 +13,10 @@ __all__ = ["ButlerGatewayServicer"]
 
 
 class ButlerGatewayServicer(
-    RepositoryRpcs, QueryRpcs, EnvironmentRpcs, gateway_pb2_grpc.ButlerGatewayServiceServicer
+    RepositoryRpcs,
+    QueryRpcs,
+    CollectionRpcs,
+    EnvironmentRpcs,
+    gateway_pb2_grpc.ButlerGatewayServiceServicer,
 ):
     """Every RPC of ``lsst.cmservice.butler.v1.ButlerGatewayService``."""

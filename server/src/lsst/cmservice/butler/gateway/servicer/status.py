@@ -13,16 +13,30 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 from lsst.daf.butler import (
+    CollectionCycleError as ButlerCollectionCycleError,
+)
+from lsst.daf.butler import (
     DataIdValueError,
     EmptyQueryResultError,
     InvalidQueryError,
     MissingCollectionError,
     MissingDatasetTypeError,
 )
-from lsst.daf.butler.registry import CollectionTypeError, ConflictingDefinitionError, DatasetTypeError
+from lsst.daf.butler.registry import (
+    CollectionTypeError,
+    ConflictingDefinitionError,
+    DatasetTypeError,
+    OrphanedRecordError,
+)
 from lsst.utils.db_auth import DbAuthError
 
 from ..errors import (
+    ChainChangedError,
+    CollectionCycleError,
+    CollectionHasParentsError,
+    CollectionNotFoundError,
+    CollectionTypeMismatchError,
+    ConcurrentModificationError,
     CredentialNotFoundError,
     DimensionNotFoundError,
     GatewayBusyError,
@@ -71,6 +85,15 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
     ErrorRule(CredentialNotFoundError, grpc.StatusCode.FAILED_PRECONDITION),
     ErrorRule(DimensionNotFoundError, grpc.StatusCode.NOT_FOUND),
     ErrorRule(SplitImpossibleError, grpc.StatusCode.FAILED_PRECONDITION),
+    # Collection mutations (issue 4).
+    ErrorRule(CollectionNotFoundError, grpc.StatusCode.NOT_FOUND),
+    ErrorRule(CollectionTypeMismatchError, grpc.StatusCode.FAILED_PRECONDITION),
+    ErrorRule(CollectionCycleError, grpc.StatusCode.FAILED_PRECONDITION),
+    ErrorRule(ChainChangedError, grpc.StatusCode.FAILED_PRECONDITION),
+    ErrorRule(CollectionHasParentsError, grpc.StatusCode.FAILED_PRECONDITION),
+    ErrorRule(ConcurrentModificationError, grpc.StatusCode.ABORTED),
+    ErrorRule(ButlerCollectionCycleError, grpc.StatusCode.FAILED_PRECONDITION, "COLLECTION_CYCLE"),
+    ErrorRule(OrphanedRecordError, grpc.StatusCode.FAILED_PRECONDITION, "COLLECTION_IN_USE"),
     # daf_butler's user errors: their messages name the bad input, never a secret.
     ErrorRule(MissingDatasetTypeError, grpc.StatusCode.NOT_FOUND, "DATASET_TYPE_NOT_FOUND"),
     ErrorRule(MissingCollectionError, grpc.StatusCode.NOT_FOUND, "COLLECTION_NOT_FOUND"),
