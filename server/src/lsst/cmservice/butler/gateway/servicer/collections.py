@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
-
-from lsst.daf.butler import CollectionType
 
 from lsst.cmservice.butler.v1 import collections_pb2 as pb
 from lsst.cmservice.butler.v1 import common_pb2
@@ -16,16 +13,9 @@ from ..domain.mutations import CollectionSnapshot, MutationResult
 from ..errors import InvalidArgumentError
 from ._rpc import GatewayContext, _caller, unary_rpc
 from .base import ServicerBase
+from .convert import COLLECTION_TYPE_FROM_PROTO, COLLECTION_TYPE_TO_PROTO, bind_to_python
 
 __all__ = ["CollectionRpcs"]
-
-_KIND_TO_TYPE = {
-    common_pb2.COLLECTION_TYPE_RUN: CollectionType.RUN,
-    common_pb2.COLLECTION_TYPE_TAGGED: CollectionType.TAGGED,
-    common_pb2.COLLECTION_TYPE_CHAINED: CollectionType.CHAINED,
-    common_pb2.COLLECTION_TYPE_CALIBRATION: CollectionType.CALIBRATION,
-}
-_TYPE_TO_KIND = {value: key for key, value in _KIND_TO_TYPE.items()}
 
 _MODES = {
     pb.CHAIN_MODE_REDEFINE: domain.ChainMode.REDEFINE,
@@ -35,25 +25,12 @@ _MODES = {
 }
 
 
-def _value(value: common_pb2.Value) -> Any:
-    kind = value.WhichOneof("kind")
-    if kind is None:
-        return None
-    if kind == "list_value":
-        return [_value(v) for v in value.list_value.values]
-    return getattr(value, kind)
-
-
-def _bind(bind: Mapping[str, common_pb2.Value]) -> dict[str, Any]:
-    return {key: _value(value) for key, value in bind.items()}
-
-
 def _snapshot(snapshot: CollectionSnapshot | None) -> pb.CollectionSnapshot | None:
     if snapshot is None:
         return None
     return pb.CollectionSnapshot(
         name=snapshot.name,
-        type=_TYPE_TO_KIND.get(snapshot.kind, common_pb2.COLLECTION_TYPE_UNSPECIFIED),
+        type=COLLECTION_TYPE_TO_PROTO.get(snapshot.kind, common_pb2.COLLECTION_TYPE_UNSPECIFIED),
         doc=snapshot.doc,
         children=list(snapshot.children),
     )
@@ -84,7 +61,7 @@ class CollectionRpcs(ServicerBase):
     async def EnsureCollection(
         self, request: pb.EnsureCollectionRequest, context: GatewayContext
     ) -> pb.EnsureCollectionResponse:
-        kind = _KIND_TO_TYPE.get(request.type)
+        kind = COLLECTION_TYPE_FROM_PROTO.get(request.type)
         if kind is None:
             raise InvalidArgumentError("type is required: RUN, TAGGED, CHAINED or CALIBRATION")
 
@@ -127,7 +104,7 @@ class CollectionRpcs(ServicerBase):
                 list(tagged.dataset_types),
                 list(tagged.collections),
                 where=tagged.where,
-                bind=_bind(tagged.bind),
+                bind=bind_to_python(tagged.bind),
                 doc=request.doc,
                 dry_run=request.dry_run,
             )
@@ -209,7 +186,7 @@ class CollectionRpcs(ServicerBase):
                 request.name,
                 list(request.dataset_types),
                 where=request.where,
-                bind=_bind(request.bind),
+                bind=bind_to_python(request.bind),
                 dry_run=request.dry_run,
             )
 

@@ -6,8 +6,6 @@ import functools
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol, TypeVar
 
-from lsst.daf.butler import CollectionType
-
 from lsst.cmservice.butler.v1 import common_pb2, planning_pb2, queries_pb2
 
 from ..domain import catalog, planning, queries
@@ -16,8 +14,15 @@ from ..domain.where import ScalarValue
 from ..errors import InvalidArgumentError
 from ._rpc import GatewayContext, stream_rpc, unary_rpc
 from .base import ServicerBase
+from .convert import (
+    COLLECTION_TYPE_FROM_PROTO,
+    COLLECTION_TYPE_TO_PROTO,
+    bind_to_python,
+    python_to_value,
+    value_to_python,
+)
 
-__all__ = ["QueryRpcs", "python_to_value", "value_to_python"]
+__all__ = ["QueryRpcs"]
 
 Row = TypeVar("Row")
 Message = TypeVar("Message")
@@ -26,39 +31,7 @@ Message = TypeVar("Message")
 # message well under gRPC's 4 MiB default limit even for dimension records with regions.
 ROWS_PER_MESSAGE = 500
 
-_COLLECTION_TYPES = {
-    CollectionType.RUN: common_pb2.COLLECTION_TYPE_RUN,
-    CollectionType.TAGGED: common_pb2.COLLECTION_TYPE_TAGGED,
-    CollectionType.CHAINED: common_pb2.COLLECTION_TYPE_CHAINED,
-    CollectionType.CALIBRATION: common_pb2.COLLECTION_TYPE_CALIBRATION,
-}
-_COLLECTION_TYPES_BACK = {v: k for k, v in _COLLECTION_TYPES.items()}
-
-
 # -- proto <-> Python values -------------------------------------------------------------------
-
-
-def value_to_python(value: common_pb2.Value) -> Any:
-    """A typed proto value as a Python scalar (None when unset) or list."""
-    kind = value.WhichOneof("kind")
-    if kind is None:
-        return None
-    if kind == "list_value":
-        return [value_to_python(v) for v in value.list_value.values]
-    return getattr(value, kind)
-
-
-def python_to_value(value: Any) -> common_pb2.Value:
-    """A Python scalar as a typed proto value (None: unset; other types: their string form)."""
-    if value is None:
-        return common_pb2.Value()
-    if isinstance(value, bool):
-        return common_pb2.Value(bool_value=value)
-    if isinstance(value, int):
-        return common_pb2.Value(int_value=value)
-    if isinstance(value, float):
-        return common_pb2.Value(float_value=value)
-    return common_pb2.Value(string_value=str(value))
 
 
 def _data_id_from_proto(data_id: common_pb2.DataId) -> dict[str, ScalarValue]:
@@ -74,7 +47,7 @@ def _data_id_from_proto(data_id: common_pb2.DataId) -> dict[str, ScalarValue]:
 def _constraint(request: Any) -> Constraint:
     return Constraint(
         where=request.where,
-        bind={name: value_to_python(v) for name, v in request.bind.items()},
+        bind=bind_to_python(request.bind),
         data_id=_data_id_from_proto(request.data_id),
     )
 
@@ -156,7 +129,7 @@ def _messages(
 def _collection(summary: catalog.CollectionSummary) -> queries_pb2.CollectionInfo:
     return queries_pb2.CollectionInfo(
         name=summary.name,
-        type=_COLLECTION_TYPES[summary.type],
+        type=COLLECTION_TYPE_TO_PROTO[summary.type],
         doc=summary.doc,
         children=summary.children,
         parents=summary.parents,
@@ -369,9 +342,9 @@ class QueryRpcs(ServicerBase):
     ) -> queries_pb2.QueryCollectionsResponse:
         types = []
         for value in request.collection_types:
-            if value not in _COLLECTION_TYPES_BACK:
+            if value not in COLLECTION_TYPE_FROM_PROTO:
                 raise InvalidArgumentError(f"collection type {value} is not a known CollectionType")
-            types.append(_COLLECTION_TYPES_BACK[value])
+            types.append(COLLECTION_TYPE_FROM_PROTO[value])
         found = await self.runner.run(
             functools.partial(
                 catalog.query_collections,
