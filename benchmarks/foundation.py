@@ -38,7 +38,10 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # for tests.support.postgres
 
-from lsst.cmservice.butler.v1 import gateway_pb2_grpc  # noqa: E402
+from lsst.cmservice.butler.v1 import (
+    gateway_pb2_grpc,
+    queries_pb2,
+)
 from lsst.cmservice.butler.v1 import repositories_pb2 as pb  # noqa: E402
 
 
@@ -237,24 +240,37 @@ def bench_health_under_load(work: Path) -> None:
             return samples
 
         print(f"  {'idle':<45} {_percentiles(checks(300))}")
-        stop = threading.Event()
-        refreshes = [0]
+        raw_collection = next(iter(demo.DEMO.raw_runs.values()))
+        loads: dict[str, Callable[[], object]] = {
+            "CountDatasets": lambda: stub.CountDatasets(
+                queries_pb2.CountDatasetsRequest(
+                    label="demo", dataset_type="raw", collections=[raw_collection]
+                ),
+                timeout=60,
+            ),
+            "RefreshRepository": lambda: stub.RefreshRepository(
+                pb.RefreshRepositoryRequest(label="demo"), timeout=60
+            ),
+        }
+        for name, call in loads.items():
+            stop = threading.Event()
+            completed = [0]
 
-        def load() -> None:
-            while not stop.is_set():
-                stub.RefreshRepository(pb.RefreshRepositoryRequest(label="demo"), timeout=60)
-                refreshes[0] += 1
+            def load(call: Callable[[], object] = call, stop: threading.Event = stop) -> None:
+                while not stop.is_set():
+                    call()
+                    completed[0] += 1
 
-        loaders = [threading.Thread(target=load) for _ in range(6)]
-        for thread in loaders:
-            thread.start()
-        time.sleep(1.0)
-        samples = checks(300)
-        stop.set()
-        for thread in loaders:
-            thread.join()
-        print(f"  {'pool saturated (6 callers, RefreshRepository)':<45} {_percentiles(samples)}")
-        print(f"  refreshes completed meanwhile: {refreshes[0]}")
+            loaders = [threading.Thread(target=load) for _ in range(6)]
+            for thread in loaders:
+                thread.start()
+            time.sleep(1.0)
+            samples = checks(300)
+            stop.set()
+            for thread in loaders:
+                thread.join()
+            label = f"pool saturated (6 callers of {name})"
+            print(f"  {label:<45} {_percentiles(samples)}  [{completed[0]} calls meanwhile]")
 
 
 def main() -> None:
