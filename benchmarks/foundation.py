@@ -35,14 +35,11 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from lsst.cmservice.butler.v1 import gateway_pb2_grpc, queries_pb2
+from lsst.cmservice.butler.v1 import repositories_pb2 as pb
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # for tests.support.postgres
-
-from lsst.cmservice.butler.v1 import (
-    gateway_pb2_grpc,
-    queries_pb2,
-)
-from lsst.cmservice.butler.v1 import repositories_pb2 as pb  # noqa: E402
 
 
 def _free_port() -> int:
@@ -256,7 +253,11 @@ def bench_health_under_load(work: Path) -> None:
             stop = threading.Event()
             completed = [0]
 
-            def load(call: Callable[[], object] = call, stop: threading.Event = stop) -> None:
+            def load(
+                call: Callable[[], object] = call,
+                stop: threading.Event = stop,
+                completed: list[int] = completed,
+            ) -> None:
                 while not stop.is_set():
                     call()
                     completed[0] += 1
