@@ -156,7 +156,9 @@ async def test_gateway_busy_is_typed_then_retried(
 async def test_repository_unavailable_retried_within_the_deadline(
     sqlite_repo: RepoUnderTest, tmp_path: Path
 ) -> None:
-    settings = settings_for({"main": sqlite_repo.config_uri, "broken": str(tmp_path / "none" / "butler.yaml")})
+    settings = settings_for(
+        {"main": sqlite_repo.config_uri, "broken": str(tmp_path / "none" / "butler.yaml")}
+    )
     server = GatewayServer(settings)
     await server.start()
     try:
@@ -233,7 +235,9 @@ async def test_retry_succeeds_after_gateway_briefly_unavailable(sqlite_repo: Rep
         finally:
             await second.stop(0)
     # Without retries the same outage is an UnavailableError at once.
-    async with AsyncGatewayClient(ClientConfig(address=config.address, retry=RetryPolicy.disabled())) as client:
+    async with AsyncGatewayClient(
+        ClientConfig(address=config.address, retry=RetryPolicy.disabled())
+    ) as client:
         with pytest.raises(UnavailableError) as caught:
             await client.list_repositories(timeout=5)
         assert caught.value.reason == ""  # from the transport, not the gateway
