@@ -89,7 +89,8 @@ async def test_typed_errors_carry_reason_metadata_and_cause(sqlite_repo: RepoUnd
             assert error.code is grpc.StatusCode.NOT_FOUND
             assert error.reason == "REPOSITORY_NOT_FOUND"
             assert error.metadata["label"] == "nope"
-            assert error.request_id is not None and len(error.request_id) == 16
+            assert error.request_id is not None
+            assert len(error.request_id) == 16
             assert "'main'" in error.message
             assert error.attempts == 1  # NOT_FOUND is never retried
             assert isinstance(error.__cause__, grpc.aio.AioRpcError)
@@ -176,10 +177,10 @@ async def test_repository_unavailable_retried_within_the_deadline(
         many = ClientConfig(address=server.target, retry=RetryPolicy(max_attempts=1000, initial_backoff=0.2))
         async with AsyncGatewayClient(many) as client:
             started = time.monotonic()
-            with pytest.raises(UnavailableError) as caught:
+            with pytest.raises(UnavailableError) as bounded:
                 await client.refresh_repository("broken", timeout=1.0)
             assert time.monotonic() - started < 2.5
-            assert 1 < caught.value.attempts < 100
+            assert 1 < bounded.value.attempts < 100
     finally:
         await server.stop(0)
 
@@ -226,12 +227,13 @@ async def test_retry_succeeds_after_gateway_briefly_unavailable(sqlite_repo: Rep
         finally:
             await first.stop(0)
         # A restart on the same port: the same client (and channel) carries on.
-        call = asyncio.ensure_future(client.get_repository("main", timeout=30))
+        again = asyncio.ensure_future(client.get_repository("main", timeout=30))
         await asyncio.sleep(0.5)
+        assert not again.done()
         second = GatewayServer(settings)
         await second.start()
         try:
-            assert (await call).label == "main"
+            assert (await again).label == "main"
         finally:
             await second.stop(0)
     # Without retries the same outage is an UnavailableError at once.

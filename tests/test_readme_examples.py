@@ -164,3 +164,17 @@ def test_readme_example(example: Example, demo_gateway: str) -> None:
             f"Code: {example.expect}" if example.command.startswith("grpcurl") else _snake(example.expect)
         )
         assert wanted in output, f"README line {example.line}: expected {example.expect}:\n{output}"
+
+
+def test_readme_python_example_runs(demo_gateway: str) -> None:
+    from .test_client_package import readme_python_blocks
+
+    (example,) = readme_python_blocks("Python client")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CM_BUTLER_GATEWAY_CLIENT_")}
+    env["CM_BUTLER_GATEWAY_CLIENT_ADDRESS"] = demo_gateway
+    result = subprocess.run(
+        [sys.executable, "-c", example], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("demo READY ")
+    assert "REPOSITORY_NOT_FOUND no-such-repo " in result.stdout
