@@ -104,7 +104,9 @@ async def test_typed_errors_carry_reason_metadata_and_cause(sqlite_repo: RepoUnd
         await server.stop(0)
 
 
-async def test_token_is_sent_when_configured(sqlite_repo: RepoUnderTest) -> None:
+async def test_token_and_caller_are_sent(
+    sqlite_repo: RepoUnderTest, caplog: pytest.LogCaptureFixture
+) -> None:
     token = "s3cret-token-for-the-client"
     server = GatewayServer(settings_for({"main": sqlite_repo.config_uri}, auth_token=token))
     await server.start()
@@ -117,10 +119,14 @@ async def test_token_is_sent_when_configured(sqlite_repo: RepoUnderTest) -> None
                 assert caught.value.attempts == 1
                 # Health stays open without the token (Kubernetes probes).
                 assert await client.check_health() is ServingStatus.SERVING
-        config = ClientConfig(address=server.target, token=token)
+        config = ClientConfig(address=server.target, token=token, caller="cm-service-test")
         assert token not in repr(config)
+        caplog.set_level(logging.INFO, logger="lsst.cmservice.butler.gateway.rpc")
         async with AsyncGatewayClient(config) as client:
             assert [r.label for r in await client.list_repositories()] == ["main"]
+        # The gateway's access log names the caller the client announced.
+        logged = [r for r in caplog.records if getattr(r, "method", None) == "ListRepositories"]
+        assert [getattr(r, "caller", None) for r in logged] == ["cm-service-test"]
     finally:
         await server.stop(0)
 

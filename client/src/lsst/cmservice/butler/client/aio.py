@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from types import TracebackType
@@ -277,4 +278,5 @@ class AsyncResponseStream(Generic[Out]):
         # A loop left with `break` drops the stream: cancel the call then, not when the channel closes.
         call = getattr(self, "_call", None)
         if call is not None and not call.done():
-            call.cancel()
+            with contextlib.suppress(RuntimeError):  # the event loop may be gone already
+                call.cancel()
