@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_BIN ?= /usr/lib/postgresql/15/bin
 
-.PHONY: run test install system-deps lint typecheck protos check-protos proto-lint grpcurl-examples bench clean
+.PHONY: run test install system-deps node-deps lint typecheck protos check-protos proto-lint grpcurl-examples bench clean
 
 $(STAMP): pyproject.toml client/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,12 +22,19 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null; \
 	fi
 
+# The Node.js client's packages (clients/node, from its package-lock.json); only the tests need them.
+NODE_STAMP := clients/node/node_modules/.package-lock.json
+$(NODE_STAMP): clients/node/package.json clients/node/package-lock.json
+	cd clients/node && npm ci --no-audit --no-fund --loglevel=error
+
+node-deps: $(NODE_STAMP)
+
 ## Run the gateway in the foreground on the embedded demo repository at 127.0.0.1:50051.
 run: $(STAMP)
 	$(BIN)/cm-butler-gateway serve --demo
 
 ## Run the whole test suite (starts and stops its own PostgreSQL server).
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps node-deps
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -52,4 +59,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/foundation.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache clients/node/node_modules
