@@ -15,11 +15,13 @@ $(STAMP): pyproject.toml client/pyproject.toml
 
 install: $(STAMP)
 
-# PostgreSQL 15 binaries for the test suite's private server (Debian package; apt needs root).
+# Debian packages the tests need (apt needs root): PostgreSQL 15 binaries for the suite's private
+# server, and the Go protobuf/gRPC plugins that prove Go stubs generate from protos/.
+SYSTEM_PACKAGES := postgresql-15 protoc-gen-go protoc-gen-go-grpc
 system-deps:
-	@if [ ! -x $(PG_BIN)/initdb ]; then \
-	  echo "Installing PostgreSQL 15 binaries (the tests start their own private server)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null; \
+	@if [ ! -x $(PG_BIN)/initdb ] || ! command -v protoc-gen-go >/dev/null || ! command -v protoc-gen-go-grpc >/dev/null; then \
+	  echo "Installing $(SYSTEM_PACKAGES)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	fi
 
 # The Node.js client's packages (clients/node, from its package-lock.json); only the tests need them.
