@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -441,3 +442,25 @@ def test_retry_kinds_follow_the_proto_comments() -> None:
     assert chain_collections_kind(c.ChainMode.PREPEND.value) is c.CallKind.MUTATION
     assert remove_collection_kind(True) is c.CallKind.RETRY_SAFE_MUTATION
     assert remove_collection_kind(False) is c.CallKind.MUTATION
+
+
+def test_every_documented_reason_has_a_typed_exception() -> None:
+    import re
+
+    import grpc
+
+    from lsst.cmservice.butler.client.errors import error_class
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    table = readme.split("\n## Errors\n", 1)[1].split("\n## ", 1)[0]
+    generic = {"MISSING_LABEL", "INVALID_ARGUMENT", "DUPLICATE_LABEL", "INVALID_MODE"}
+    checked = 0
+    for code_name, reasons in re.findall(r"^\| `([A-Z_]+)` \| (.*) \|$", table, flags=re.MULTILINE):
+        code = grpc.StatusCode[code_name]
+        for reason in re.findall(r"`([A-Z_]+)`", reasons):
+            cls = error_class(code, reason)
+            assert cls.status_code is code, reason
+            if reason not in generic:
+                assert reason in cls.reasons, f"{reason} has no exception class of its own"
+            checked += 1
+    assert checked >= 30
