@@ -7,6 +7,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,7 +70,7 @@ async def test_query_datasets_and_counts(gw: AsyncGatewayClient) -> None:
     assert await gw.count_datasets(LABEL, "raw", [DEFAULTS]) == len(expected)
 
     detectors = list(DEMO.detector_ids(LSSTCAM)[:2])
-    constraint = {
+    constraint: dict[str, Any] = {
         "where": "detector IN (:dets) AND day_obs = :day",
         "bind": {"dets": detectors, "day": DEMO.tagged_day_obs},
         "data_id": {"instrument": LSSTCAM},

@@ -425,7 +425,7 @@ def test_requests_carry_plain_python_inputs(scripted: Scripted) -> None:
     result = future.result(5)
     assert (result.children, result.dry_run, result.created) == (("a", "b"), True, False)
 
-    future = scripted.start(
+    counted = scripted.start(
         lambda c: c.count_datasets(
             "r", "raw", ["c"], where="x IN (:xs)", bind={"xs": [1, 2], "b": "g"}, data_id={"detector": 3}
         )
@@ -436,4 +436,4 @@ def test_requests_carry_plain_python_inputs(scripted: Scripted) -> None:
     assert request.bind["b"].string_value == "g"
     assert request.data_id.values["detector"].int_value == 3
     rpc.terminate(queries_pb2.CountDatasetsResponse(count=7), (), grpc.StatusCode.OK, "")
-    assert future.result(5) == 7
+    assert counted.result(5) == 7
