@@ -4,6 +4,8 @@ repositories of this module's own, typed errors, and the synchronous client."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,6 +17,7 @@ from lsst.cmservice.butler import client as c
 from lsst.cmservice.butler.client import AsyncGatewayClient, ClientConfig, GatewayClient
 from lsst.cmservice.butler.client._rpcs import chain_collections_kind, remove_collection_kind
 from lsst.cmservice.butler.gateway import demo
+from lsst.cmservice.butler.gateway.config import GatewaySettings
 from lsst.cmservice.butler.gateway.server import GatewayServer
 
 from .conftest import RepoUnderTest, _create_pg_repository
@@ -31,6 +34,27 @@ def _key(data_id: c.DataId, dimensions: tuple[str, ...]) -> tuple[int | str, ...
     return tuple(data_id[d] for d in dimensions)
 
 
+@contextlib.asynccontextmanager
+async def _module_gateway(
+    settings: GatewaySettings,
+) -> AsyncIterator[tuple[GatewayServer, AsyncGatewayClient]]:
+    """A gateway and a client for a whole module; the process environment is restored afterwards.
+
+    The gateway sets LSST_DB_AUTH_CREDENTIALS and friends when it starts; the autouse fixture of
+    conftest restores the environment around each test only, so a module-wide gateway must do it.
+    """
+    saved = dict(os.environ)
+    server = GatewayServer(settings)
+    await server.start()
+    try:
+        async with AsyncGatewayClient(ClientConfig(address=server.target, timeout=60)) as client:
+            yield server, client
+    finally:
+        await server.stop(0)
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 async def reader(request: pytest.FixtureRequest) -> AsyncIterator[tuple[GatewayServer, AsyncGatewayClient]]:
     """One gateway per database for this module's read tests (the session's shared repositories)."""
@@ -41,13 +65,8 @@ async def reader(request: pytest.FixtureRequest) -> AsyncIterator[tuple[GatewayS
         allow_secret_environment=False,
         butler_default_username=USER,
     )
-    server = GatewayServer(settings)
-    await server.start()
-    try:
-        async with AsyncGatewayClient(ClientConfig(address=server.target, timeout=60)) as client:
-            yield server, client
-    finally:
-        await server.stop(0)
+    async with _module_gateway(settings) as running:
+        yield running
 
 
 @pytest.fixture
@@ -306,13 +325,9 @@ async def writer(
             request.getfixturevalue("postgres"), root, f"cli_{uuid.uuid4().hex[:10]}"
         )
         repo = RepoUnderTest(LABEL, uri, "postgresql", [database.db_auth_entry()])
-    server = GatewayServer(settings_for({LABEL: repo.config_uri}, db_auth_credentials=repo.credentials_json))
-    await server.start()
-    try:
-        async with AsyncGatewayClient(ClientConfig(address=server.target, timeout=60)) as client:
-            yield server, client
-    finally:
-        await server.stop(0)
+    settings = settings_for({LABEL: repo.config_uri}, db_auth_credentials=repo.credentials_json)
+    async with _module_gateway(settings) as running:
+        yield running
 
 
 @pytest.fixture
