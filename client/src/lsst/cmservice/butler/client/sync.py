@@ -614,7 +614,8 @@ class GatewayClient:
         """The environment (variables, files, HTCondor/bash/BPS forms) a batch job needs.
 
         `SecretEnvironmentDisabledError` for a secret mode when those are disabled;
-        `CredentialNotFoundError` (also for CREDENTIAL_CONFLICT and CREDENTIAL_UNUSABLE).
+        `CredentialError` (`CredentialNotFoundError`, `CredentialConflictError`,
+        `CredentialUnusableError`) when a PostgreSQL repository has no usable credential.
         """
         return self._unary(
             _rpcs.RENDER_SUBMISSION_ENVIRONMENT,
