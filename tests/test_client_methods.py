@@ -480,3 +480,24 @@ def test_every_documented_reason_has_a_typed_exception() -> None:
                 assert reason in cls.reasons, f"{reason} has no exception class of its own"
             checked += 1
     assert checked >= 30
+
+
+def test_submission_environment_repr_hides_values() -> None:
+    from lsst.cmservice.butler.v1 import environment_pb2 as env_pb
+
+    secret = "s3cret-password-value"
+    message = env_pb.RenderSubmissionEnvironmentResponse(
+        variables=[env_pb.EnvironmentVariable(name="LSST_DB_AUTH_CREDENTIALS", value=secret, secret=True)],
+        files=[env_pb.SubmissionFile(path="/home/u/pgpass", content=secret, mode=0o600, secret=True)],
+        htcondor_environment=f'"LSST_DB_AUTH_CREDENTIALS={secret}"',
+        bash_exports=f"export LSST_DB_AUTH_CREDENTIALS='{secret}'",
+        bps_environment_yaml=f"environment:\n  LSST_DB_AUTH_CREDENTIALS: {secret}\n",
+        submission_id="s",
+        contains_secrets=True,
+    )
+    env = c.SubmissionEnvironment.from_proto(message)
+    assert env.environ == {"LSST_DB_AUTH_CREDENTIALS": secret}
+    assert env.files[0].mode == 0o600
+    assert "LSST_DB_AUTH_CREDENTIALS" in repr(env)
+    assert "/home/u/pgpass" in repr(env)
+    assert secret not in repr(env)
