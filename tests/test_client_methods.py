@@ -271,6 +271,8 @@ async def test_typed_errors_of_queries_and_planning(gw: AsyncGatewayClient) -> N
     assert "at least 99 groups" in split.value.message
     with pytest.raises(c.UnquotableValueError):
         await gw.plan_groups(LABEL, "raw", [DEFAULTS], c.SplitByValues([["it's"]]), dimension="band")
+    with pytest.raises(c.DeadlineExceededError):
+        [r async for r in gw.query_datasets(LABEL, "raw", ["*/raw/*"], find_first=False, timeout=0.001)]
 
 
 async def test_breaking_out_of_a_stream_cancels_it(reader: tuple[GatewayServer, AsyncGatewayClient]) -> None:
