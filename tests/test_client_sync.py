@@ -17,8 +17,10 @@ from grpc_health.v1 import health_pb2
 
 from lsst.cmservice.butler.client import (
     AbortedError,
+    ChainMode,
     ClientConfig,
     CollectionCycleError,
+    CollectionType,
     ConcurrentModificationError,
     DeadlineExceededError,
     FailedPreconditionError,
@@ -33,13 +35,19 @@ from lsst.cmservice.butler.client import (
     UnavailableError,
 )
 from lsst.cmservice.butler.client.errors import ERROR_DOMAIN, error_class
-from lsst.cmservice.butler.v1 import gateway_pb2
+from lsst.cmservice.butler.v1 import collections_pb2, gateway_pb2, queries_pb2
 from lsst.cmservice.butler.v1 import repositories_pb2 as pb
 
 T = TypeVar("T")
 SERVICE = gateway_pb2.DESCRIPTOR.services_by_name["ButlerGatewayService"]
 HEALTH = health_pb2.DESCRIPTOR.services_by_name["Health"]
 TOKEN = "scripted-token"
+_MESSAGES = {
+    "ChainCollections": collections_pb2,
+    "RemoveCollection": collections_pb2,
+    "EnsureCollection": collections_pb2,
+    "CountDatasets": queries_pb2,
+}
 
 
 class Scripted:
@@ -305,3 +313,127 @@ def test_sync_stream_break_cancels(scripted: Scripted) -> None:
     assert not cancelled.done()  # still streaming while the iterator is alive
     del stream, getter
     cancelled.result(5)  # dropped: cancelled
+
+
+@pytest.mark.parametrize(
+    ("method", "call", "code", "metadata", "retried"),
+    [
+        # UNAVAILABLE leaves the outcome unknown: only edits that converge on repeat are resent.
+        (
+            "ChainCollections",
+            lambda c: c.chain_collections("r", "p", ChainMode.REDEFINE, ["a"]),
+            "UNAVAILABLE",
+            {},
+            True,
+        ),
+        (
+            "ChainCollections",
+            lambda c: c.chain_collections("r", "p", ChainMode.REMOVE, ["a"]),
+            "UNAVAILABLE",
+            {},
+            True,
+        ),
+        (
+            "ChainCollections",
+            lambda c: c.chain_collections("r", "p", ChainMode.EXTEND, ["a"]),
+            "UNAVAILABLE",
+            {},
+            False,
+        ),
+        (
+            "ChainCollections",
+            lambda c: c.chain_collections("r", "p", ChainMode.PREPEND, ["a"]),
+            "ABORTED",
+            {},
+            False,
+        ),
+        # ABORTED marked retry_safe means nothing was applied: resent whatever the mode.
+        (
+            "ChainCollections",
+            lambda c: c.chain_collections("r", "p", ChainMode.PREPEND, ["a"]),
+            "ABORTED",
+            {"retry_safe": "true"},
+            True,
+        ),
+        (
+            "RemoveCollection",
+            lambda c: c.remove_collection("r", "x", missing_ok=True),
+            "UNAVAILABLE",
+            {},
+            True,
+        ),
+        ("RemoveCollection", lambda c: c.remove_collection("r", "x"), "UNAVAILABLE", {}, False),
+        (
+            "EnsureCollection",
+            lambda c: c.ensure_collection("r", "x", CollectionType.RUN),
+            "ABORTED",
+            {},
+            True,
+        ),
+        ("CountDatasets", lambda c: c.count_datasets("r", "raw", ["c"]), "UNAVAILABLE", {}, True),
+    ],
+)
+def test_mutation_retries_follow_the_proto_comments(
+    scripted: Scripted,
+    method: str,
+    call: Callable[[GatewayClient], Any],
+    code: str,
+    metadata: dict[str, str],
+    retried: bool,
+) -> None:
+    status_code = grpc.StatusCode[code]
+    response_type = getattr(_MESSAGES[method], f"{method}Response")
+    future = scripted.start(call)
+    _, first, rpc = scripted.take(method)
+    rpc.terminate(None, *rich(status_code, "first failure", "CONCURRENT_MODIFICATION", **metadata))
+    if retried:
+        _, second, rpc = scripted.take(method)
+        assert second == first
+        rpc.terminate(response_type(), (), grpc.StatusCode.OK, "")
+        future.result(5)
+        assert len(scripted.sleeps) == 1
+    else:
+        with pytest.raises(GatewayError) as caught:
+            future.result(5)
+        assert caught.value.code is status_code
+        assert scripted.sleeps == []
+
+
+def test_requests_carry_plain_python_inputs(scripted: Scripted) -> None:
+    future = scripted.start(
+        lambda c: c.chain_collections(
+            "r", "p", ChainMode.EXTEND, ["a", "b"], expected_children=[], doc="d", dry_run=True
+        )
+    )
+    _, request, rpc = scripted.take("ChainCollections")
+    assert request == collections_pb2.ChainCollectionsRequest(
+        label="r",
+        parent="p",
+        mode=collections_pb2.CHAIN_MODE_EXTEND,
+        children=["a", "b"],
+        expected_children=collections_pb2.ExpectedChildren(children=[]),
+        doc="d",
+        dry_run=True,
+    )
+    assert request.HasField("expected_children")  # an empty expectation is still a compare-and-set
+    rpc.terminate(
+        collections_pb2.ChainCollectionsResponse(children=["a", "b"], dry_run=True),
+        (),
+        grpc.StatusCode.OK,
+        "",
+    )
+    result = future.result(5)
+    assert (result.children, result.dry_run, result.created) == (("a", "b"), True, False)
+
+    counted = scripted.start(
+        lambda c: c.count_datasets(
+            "r", "raw", ["c"], where="x IN (:xs)", bind={"xs": [1, 2], "b": "g"}, data_id={"detector": 3}
+        )
+    )
+    _, request, rpc = scripted.take("CountDatasets")
+    assert not request.HasField("find_first")  # unset: the server's default (true)
+    assert [v.int_value for v in request.bind["xs"].list_value.values] == [1, 2]
+    assert request.bind["b"].string_value == "g"
+    assert request.data_id.values["detector"].int_value == 3
+    rpc.terminate(queries_pb2.CountDatasetsResponse(count=7), (), grpc.StatusCode.OK, "")
+    assert counted.result(5) == 7

@@ -45,6 +45,15 @@ async def _run_node(node: str, *args: str) -> tuple[int, str]:
     return process.returncode or 0, output.decode()
 
 
+def test_node_scenarios_know_the_demo() -> None:
+    # client.js asserts these demo facts; keep them in step with demo.DEMO.
+    script = (NODE_DIR / "client.js").read_text()
+    assert "const LSSTCAM_RAWS = 'LSSTCam/raw/all';" in script
+    assert demo.DEMO.raw_runs["LSSTCam"] == "LSSTCam/raw/all"
+    assert f"const LSSTCAM_RAW_COUNT = {demo.DEMO.expected_raw_count('LSSTCam/raw/all')};" in script
+    assert demo.DEMO.raw_runs["LATISS"] == "LATISS/raw/all"
+
+
 @pytest.mark.parametrize("transport", ["tcp-with-token", "unix"])
 async def test_node_client_scenarios(demo_uri: str, transport: str, tmp_path: Path) -> None:
     node = _node()
@@ -56,8 +65,14 @@ async def test_node_client_scenarios(demo_uri: str, transport: str, tmp_path: Pa
         args = ["--address", server.target] + (["--token", token] if token else [])
         returncode, output = await _run_node(node, *args)
         assert returncode == 0, output
-        assert "5 passed, 0 failed" in output, output
-        for scenario in ("listRepositories", "unknownRepositoryIsNotFound", "healthWatchStreamCancels"):
+        assert "7 passed, 0 failed" in output, output
+        for scenario in (
+            "listRepositories",
+            "unknownRepositoryIsNotFound",
+            "healthWatchStreamCancels",
+            "queryDatasetsStream",
+            "chainCollectionsMutation",
+        ):
             assert f"ok {scenario}" in output
         if token:
             # Without the token the gateway refuses, and the scenario says so.

@@ -9,6 +9,7 @@ from pathlib import Path
 import grpc
 import pytest
 
+from lsst.cmservice.butler.client import AsyncGatewayClient, ClientConfig
 from lsst.cmservice.butler.gateway.server import GatewayServer
 from lsst.cmservice.butler.v1 import queries_pb2 as pb
 
@@ -109,3 +110,21 @@ async def test_event_loop_stays_free_during_a_stream(bulk_repo: str) -> None:
         # The client and the server share this loop; row production runs in a worker thread, so
         # the loop never stalls for long (the GIL still shares time with that thread).
         assert max(stalls) < 0.5
+
+
+async def test_client_break_cancels_the_call(bulk_repo: str) -> None:
+    async with (
+        running_gateway(settings_for({"bulk": bulk_repo})) as (server, _),
+        AsyncGatewayClient(ClientConfig(address=server.target)) as client,
+    ):
+        seen = 0
+        async for ref in client.query_datasets("bulk", "raw", [BULK_RUN]):
+            seen += 1
+            assert ref.dataset_type == "raw"
+            # The producer is still running: rows are pending beyond the first batch.
+            assert server.runner.in_flight == 1
+            if seen == 600:  # the client flattens the batches: this is inside the second one
+                break
+        # Dropping the stream on break cancels the call and releases the admission slot.
+        await _wait_idle(server)
+        assert await client.count_datasets("bulk", "raw", [BULK_RUN]) == ROWS

@@ -178,3 +178,7 @@ def test_readme_python_example_runs(demo_gateway: str) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("demo READY ")
     assert "REPOSITORY_NOT_FOUND no-such-repo " in result.stdout
+    lines = result.stdout.splitlines()
+    assert "truncated: True" in lines
+    assert "chain: ('LSSTCam/raw/all', 'LSSTCam/calib')" in lines
+    assert lines[-1] == "COLLECTION_CYCLE"

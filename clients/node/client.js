@@ -72,8 +72,8 @@ function unary(client, method, request, { token, timeoutMs = 10000 } = {}) {
 }
 
 /**
- * Read at most `limit` messages of a server stream, then cancel the call: the generic helper that
- * QueryDatasets will use. Resolves with the messages and whether the server ended the stream.
+ * Read at most `limit` messages of a server stream, then cancel the call (QueryDatasets, health
+ * Watch). Resolves with the messages and whether the server ended the stream.
  */
 function readStream(call, limit) {
   return new Promise((resolve, reject) => {
@@ -176,25 +176,93 @@ async function missingLabelIsInvalidArgument({ gateway }, options) {
 }
 
 async function healthWatchStreamCancels({ health }, options) {
-  // A server stream exists today only in grpc.health.v1; QueryDatasets will use the same helper.
+  // Watch never ends by itself: read one message, then cancel.
   const call = health.Watch({ service: '' }, callMetadata(options.token));
   const { messages, ended } = await readStream(call, 1);
   assert.equal(messages[0].status, 'SERVING');
   assert.equal(ended, false, 'Watch never ends by itself: we cancelled it');
 }
 
-// TODO(QueryDatasets): when the RPC lands, stream the demo's raw datasets through readStream() and
-// assert the data IDs (typed Value oneofs: intValue / stringValue) and the row count, e.g.
-//   async function queryDatasetsStream({ gateway }, options) {
-//     const call = gateway.QueryDatasets({ label: DEMO_LABEL, datasetType: 'raw', ... },
-//                                        callMetadata(options.token), { deadline });
-//     const { messages } = await readStream(call, Infinity);
-//     ...
-//   }
-// TODO(ChainCollections): when the RPC lands, redefine a fresh CHAINED collection in the demo
-// (mode REDEFINE, children = two demo RUN collections), read it back, and assert a cycle is
-// FAILED_PRECONDITION with ErrorInfo reason COLLECTION_CYCLE, e.g.
-//   async function chainCollectionsMutation({ gateway }, options) { ... }
+// The demo's LSSTCam raws (tests/test_node_client.py checks this against demo.DEMO).
+const LSSTCAM_RAWS = 'LSSTCam/raw/all';
+const LSSTCAM_RAW_COUNT = 32;
+
+/** A Value oneof as a JavaScript value (int64 arrives as a string: converted when safe). */
+function valueOf(value) {
+  if (!value || !value.kind) return null;
+  const raw = value[value.kind];
+  return value.kind === 'intValue' ? Number(raw) : raw;
+}
+
+async function queryDatasetsStream({ gateway }, options) {
+  const request = { label: DEMO_LABEL, datasetType: 'raw', collections: [LSSTCAM_RAWS] };
+  const deadline = new Date(Date.now() + 30000);
+  const call = gateway.QueryDatasets(request, callMetadata(options.token), { deadline });
+  const { messages, ended } = await readStream(call, Infinity);
+  assert.equal(ended, true, 'the server ends the stream after the last row');
+  const refs = messages.flatMap((m) => m.refs);
+  assert.equal(refs.length, LSSTCAM_RAW_COUNT);
+  assert.ok(messages.every((m) => !m.truncated), 'no limit, nothing truncated');
+  assert.equal(new Set(refs.map((r) => r.id)).size, refs.length, 'dataset ids are unique');
+  for (const ref of refs) {
+    assert.equal(ref.datasetType, 'raw');
+    assert.equal(ref.run, LSSTCAM_RAWS);
+    const values = ref.dataId.values;
+    // Typed values: strings and integers stay apart on the wire.
+    assert.equal(values.instrument.kind, 'stringValue');
+    assert.equal(valueOf(values.instrument), 'LSSTCam');
+    assert.equal(values.detector.kind, 'intValue');
+    assert.equal(values.exposure.kind, 'intValue');
+    assert.ok(Number.isInteger(valueOf(values.exposure)));
+  }
+  // A limit that cuts the result says so on the last message.
+  const limited = gateway.QueryDatasets({ ...request, limit: 5 }, callMetadata(options.token), { deadline });
+  const cut = await readStream(limited, Infinity);
+  assert.equal(cut.messages.flatMap((m) => m.refs).length, 5);
+  assert.equal(cut.messages[cut.messages.length - 1].truncated, true);
+}
+
+async function chainCollectionsMutation({ gateway }, options) {
+  // A name of this run only: the scenarios may run twice against one repository.
+  const parent = `node/chain-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+  const children = [LSSTCAM_RAWS, 'LATISS/raw/all'];
+  const made = await unary(
+    gateway,
+    'ChainCollections',
+    { label: DEMO_LABEL, parent, mode: 'CHAIN_MODE_REDEFINE', children, doc: 'made by the Node client' },
+    options,
+  );
+  assert.deepEqual(made.children, children);
+  assert.equal(made.created, true);
+  const info = await unary(gateway, 'GetCollectionInfo', { label: DEMO_LABEL, name: parent }, options);
+  assert.equal(info.collection.type, 'COLLECTION_TYPE_CHAINED');
+  assert.deepEqual(info.collection.children, children);
+  assert.equal(info.collection.doc, 'made by the Node client');
+
+  // outer -> parent; adding outer to parent would make parent contain itself.
+  const outer = `${parent}/outer`;
+  await unary(
+    gateway,
+    'ChainCollections',
+    { label: DEMO_LABEL, parent: outer, mode: 'CHAIN_MODE_REDEFINE', children: [parent] },
+    options,
+  );
+  const error = await unary(
+    gateway,
+    'ChainCollections',
+    { label: DEMO_LABEL, parent, mode: 'CHAIN_MODE_EXTEND', children: [outer] },
+    options,
+  ).then(
+    () => assert.fail('a chain cycle was accepted'),
+    (e) => e,
+  );
+  assert.equal(error.code, grpc.status.FAILED_PRECONDITION);
+  const errorDetails = errorInfo(error);
+  assert.equal(errorDetails.domain, ERROR_DOMAIN);
+  assert.equal(errorDetails.reason, 'COLLECTION_CYCLE');
+  const after = await unary(gateway, 'GetCollectionInfo', { label: DEMO_LABEL, name: parent }, options);
+  assert.deepEqual(after.collection.children, children, 'the refused edit changed nothing');
+}
 
 const SCENARIOS = {
   listRepositories,
@@ -202,6 +270,8 @@ const SCENARIOS = {
   unknownRepositoryIsNotFound,
   missingLabelIsInvalidArgument,
   healthWatchStreamCancels,
+  queryDatasetsStream,
+  chainCollectionsMutation,
 };
 
 function parseArgs(argv) {

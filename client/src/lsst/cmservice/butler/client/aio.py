@@ -6,18 +6,50 @@ import asyncio
 import collections
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
 import grpc
 
+from lsst.cmservice.butler.v1 import collections_pb2
+
 from . import _rpcs
-from ._rpcs import Metadata, StreamRpc, UnaryRpc, call_metadata
+from ._rpcs import Metadata, StreamRpc, UnaryRpc, call_metadata, fields
 from .config import ClientConfig
 from .errors import GatewayError, UnavailableError, error_from_rpc
-from .models import Repository, ServingStatus
-from .retry import Deadline, should_retry
+from .models import (
+    AssembleInputsResult,
+    BindValue,
+    ChainCollectionsResult,
+    ChainedInputs,
+    ChainMode,
+    CollectionInfo,
+    CollectionType,
+    CredentialMode,
+    DataId,
+    DataIdValue,
+    DatasetRef,
+    DatasetType,
+    DimensionRecord,
+    DimensionValues,
+    DisassociateResult,
+    EnsureCollectionResult,
+    GroupPlan,
+    NoResultsExplanation,
+    RemoveCollectionResult,
+    Repository,
+    RepositoryIndexMode,
+    ServingStatus,
+    SplitStrategy,
+    SubmissionEnvironment,
+    TaggedInputs,
+    assembly_to_proto,
+    bind_to_proto,
+    data_id_to_proto,
+    strategy_to_proto,
+)
+from .retry import CallKind, Deadline, should_retry
 
 __all__ = ["AsyncGatewayClient", "AsyncResponseStream"]
 
@@ -87,6 +119,512 @@ class AsyncGatewayClient:
         """Rebuild a repository's cached Butlers; `RepositoryUnavailableError` if the rebuild fails."""
         return await self._unary(_rpcs.REFRESH_REPOSITORY, {"label": label}, timeout, metadata)
 
+    # ---- queries (streams yield single rows; see `AsyncResponseStream.truncated`) ------------------
+
+    def query_datasets(
+        self,
+        label: str,
+        dataset_type: str,
+        collections: Sequence[str],
+        *,
+        where: str = "",
+        bind: Mapping[str, BindValue] | None = None,
+        data_id: Mapping[str, DataIdValue] | None = None,
+        find_first: bool | None = None,
+        order_by: Sequence[str] = (),
+        limit: int = 0,
+        timeout: float | None = _UNSET,
+        metadata: Metadata | None = None,
+    ) -> AsyncResponseStream[DatasetRef]:
+        """Stream the datasets of one type found in ordered collections (find-first unless False).
+
+        ``limit`` 0 means every row; when the limit cut rows, ``.truncated`` is True once the
+        stream is exhausted. Errors: `InvalidQueryError`, `DatasetTypeNotFoundError`,
+        `CollectionNotFoundError`.
+        """
+        return self._stream(
+            _rpcs.QUERY_DATASETS,
+            fields(
+                label=label,
+                dataset_type=dataset_type,
+                collections=list(collections),
+                find_first=find_first,
+                where=where,
+                bind=bind_to_proto(bind),
+                data_id=data_id_to_proto(data_id or {}),
+                order_by=list(order_by),
+                limit=limit,
+            ),
+            timeout,
+            metadata,
+        )
+
+    def query_data_ids(
+        self,
+        label: str,
+        dimensions: Sequence[str],
+        *,
+        dataset_type: str = "",
+        collections: Sequence[str] = (),
+        where: str = "",
+        bind: Mapping[str, BindValue] | None = None,
+        data_id: Mapping[str, DataIdValue] | None = None,
+        order_by: Sequence[str] = (),
+        limit: int = 0,
+        timeout: float | None = _UNSET,
+        metadata: Metadata | None = None,
+    ) -> AsyncResponseStream[DataId]:
+        """Stream distinct data IDs of ``dimensions``, optionally joined to a dataset search.
+
+        `DimensionNotFoundError` for an unknown dimension; otherwise as `query_datasets`.
+        """
+        return self._stream(
+            _rpcs.QUERY_DATA_IDS,
+            fields(
+                label=label,
+                dimensions=list(dimensions),
+                dataset_type=dataset_type,
+                collections=list(collections),
+                where=where,
+                bind=bind_to_proto(bind),
+                data_id=data_id_to_proto(data_id or {}),
+                order_by=list(order_by),
+                limit=limit,
+            ),
+            timeout,
+            metadata,
+        )
+
+    def query_dimension_records(
+        self,
+        label: str,
+        element: str,
+        *,
+        dataset_type: str = "",
+        collections: Sequence[str] = (),
+        where: str = "",
+        bind: Mapping[str, BindValue] | None = None,
+        data_id: Mapping[str, DataIdValue] | None = None,
+        order_by: Sequence[str] = (),
+        limit: int = 0,
+        timeout: float | None = _UNSET,
+        metadata: Metadata | None = None,
+    ) -> AsyncResponseStream[DimensionRecord]:
+        """Stream the dimension records of one element (for example "exposure") with typed fields."""
+        return self._stream(
+            _rpcs.QUERY_DIMENSION_RECORDS,
+            fields(
+                label=label,
+                element=element,
+                dataset_type=dataset_type,
+                collections=list(collections),
+                where=where,
+                bind=bind_to_proto(bind),
+                data_id=data_id_to_proto(data_id or {}),
+                order_by=list(order_by),
+                limit=limit,
+            ),
+            timeout,
+            metadata,
+        )
+
+    async def count_datasets(
+        self,
+        label: str,
+        dataset_type: str,
+        collections: Sequence[str],
+        *,
+        where: str = "",
+        bind: Mapping[str, BindValue] | None = None,
+        data_id: Mapping[str, DataIdValue] | None = None,
+        find_first: bool | None = None,
+        timeout: float | None = _UNSET,
+        metadata: Metadata | None = None,
+    ) -> int:
+        """How many datasets `query_datasets` would return, counted in the database."""
+        return await self._unary(
+            _rpcs.COUNT_DATASETS,
+            fields(
+                label=label,
+                dataset_type=dataset_type,
+                collections=list(collections),
+                find_first=find_first,
+                where=where,
+                bind=bind_to_proto(bind),
+                data_id=data_id_to_proto(data_id or {}),
+            ),
+            timeout,
+            metadata,
+        )
+
+    async def count_data_ids(
+        self,
+        label: str,
+        dimensions: Sequence[str],
+        *,
+        dataset_type: str = "",
+        collections: Sequence[str] = (),
+        where: str = "",
+        bind: Mapping[str, BindValue] | None = None,
+        data_id: Mapping[str, DataIdValue] | None = None,
+        timeout: float | None = _UNSET,
+        metadata: Metadata | None = None,
+    ) -> int:
+        """How many data IDs `query_data_ids` would return, counted in the database."""
+        return await self._unary(
+            _rpcs.COUNT_DATA_IDS,
+            fields(
+                label=label,
+                dimensions=list(dimensions),
+                dataset_type=dataset_type,
+                collections=list(collections),
+                where=where,
+                bind=bind_to_proto(bind),
+                data_id=data_id_to_proto(data_id or {}),
+            ),
+            timeout,
+            metadata,
+        )
+
+    async def query_dimension_values(
+        self,
+        label: str,
+        dimension: str,
+        *,
+        dataset_type: str = "",
+        collections: Sequence[str] = (),
+        where: str = "",
+        bind: Mapping[str, BindValue] | None = None,
+        data_id: Mapping[str, DataIdValue] | None = None,
+        with_counts: bool = False,
+        timeout: float | None = _UNSET,
+        metadata: Metadata | None = None,
+    ) -> DimensionValues:
+        """The sorted distinct values of one dimension in a selection, with counts on request."""
+        return await self._unary(
+            _rpcs.QUERY_DIMENSION_VALUES,
+            fields(
+                label=label,
+                dimension=dimension,
+                dataset_type=dataset_type,
+                collections=list(collections),
+                where=where,
+                bind=bind_to_proto(bind),
+                data_id=data_id_to_proto(data_id or {}),
+                with_counts=with_counts,
+            ),
+            timeout,
+            metadata,
+        )
+
+    async def explain_no_results(
+        self,
+        label: str,
+        *,
+        dataset_type: str = "",
+        collections: Sequence[str] = (),
+        dimensions: Sequence[str] = (),
+        where: str = "",
+        bind: Mapping[str, BindValue] | None = None,
+        data_id: Mapping[str, DataIdValue] | None = None,
+        find_first: bool | None = None,
+        timeout: float | None = _UNSET,
+        metadata: Metadata | None = None,
+    ) -> NoResultsExplanation:
+        """Whether a dataset (``dataset_type``) or data ID (``dimensions``) query has rows; why not."""
+        return await self._unary(
+            _rpcs.EXPLAIN_NO_RESULTS,
+            fields(
+                label=label,
+                dataset_type=dataset_type,
+                collections=list(collections),
+                find_first=find_first,
+                dimensions=list(dimensions),
+                where=where,
+                bind=bind_to_proto(bind),
+                data_id=data_id_to_proto(data_id or {}),
+            ),
+            timeout,
+            metadata,
+        )
+
+    async def query_collections(
+        self,
+        label: str,
+        expression: Sequence[str] = (),
+        *,
+        collection_types: Sequence[CollectionType] = (),
+        flatten_chains: bool = False,
+        include_chains: bool | None = None,
+        include_parents: bool = False,
+        include_summary: bool = False,
+        include_doc: bool = False,
+        timeout: float | None = _UNSET,
+        metadata: Metadata | None = None,
+    ) -> list[CollectionInfo]:
+        """Collections matching names or globs (empty: all); `CollectionNotFoundError` for a missing name."""
+        return await self._unary(
+            _rpcs.QUERY_COLLECTIONS,
+            fields(
+                label=label,
+                expression=list(expression),
+                collection_types=[t.value for t in collection_types],
+                flatten_chains=flatten_chains,
+                include_chains=include_chains,
+                include_parents=include_parents,
+                include_summary=include_summary,
+                include_doc=include_doc,
+            ),
+            timeout,
+            metadata,
+        )
+
+    async def get_collection_info(
+        self,
+        label: str,
+        name: str,
+        *,
+        include_parents: bool = False,
+        include_summary: bool = False,
+        timeout: float | None = _UNSET,
+        metadata: Metadata | None = None,
+    ) -> CollectionInfo:
+        """One collection (doc and children always filled); `CollectionNotFoundError` if missing."""
+        return await self._unary(
+            _rpcs.GET_COLLECTION_INFO,
+            fields(label=label, name=name, include_parents=include_parents, include_summary=include_summary),
+            timeout,
+            metadata,
+        )
+
+    async def query_dataset_types(
+        self,
+        label: str,
+        expression: Sequence[str] = (),
+        *,
+        timeout: float | None = _UNSET,
+        metadata: Metadata | None = None,
+    ) -> list[DatasetType]:
+        """Dataset types matching names or globs (empty: all)."""
+        return await self._unary(
+            _rpcs.QUERY_DATASET_TYPES, fields(label=label, expression=list(expression)), timeout, metadata
+        )
+
+    async def get_dataset_type(
+        self, label: str, name: str, *, timeout: float | None = _UNSET, metadata: Metadata | None = None
+    ) -> DatasetType:
+        """One dataset type; `DatasetTypeNotFoundError` when it is not registered."""
+        return await self._unary(_rpcs.GET_DATASET_TYPE, fields(label=label, name=name), timeout, metadata)
+
+    # ---- planning --------------------------------------------------------------------------------
+
+    async def plan_groups(
+        self,
+        label: str,
+        dataset_type: str,
+        collections: Sequence[str],
+        strategy: SplitStrategy,
+        *,
+        dimension: str = "",
+        predicates: Sequence[str] = (),
+        timeout: float | None = _UNSET,
+        metadata: Metadata | None = None,
+    ) -> GroupPlan:
+        """Plan how to split a step's input on ``dimension``: one where predicate per group.
+
+        `SplitImpossibleError` when the selection has fewer values than ``min_groups``;
+        `DimensionNotFoundError`, `InvalidQueryError`, `UnquotableValueError` for bad input.
+        """
+        return await self._unary(
+            _rpcs.PLAN_GROUPS,
+            fields(
+                label=label,
+                dataset_type=dataset_type,
+                collections=list(collections),
+                predicates=list(predicates),
+                dimension=dimension,
+                **strategy_to_proto(strategy),
+            ),
+            timeout,
+            metadata,
+        )
+
+    # ---- collection mutations (all take dry_run: report, change nothing) -------------------------
+
+    async def ensure_collection(
+        self,
+        label: str,
+        name: str,
+        type: CollectionType,
+        *,
+        doc: str = "",
+        dry_run: bool = False,
+        timeout: float | None = _UNSET,
+        metadata: Metadata | None = None,
+    ) -> EnsureCollectionResult:
+        """Create a collection unless it exists, and set its doc (retried: it converges).
+
+        `CollectionTypeMismatchError` when it exists with another type.
+        """
+        return await self._unary(
+            _rpcs.ENSURE_COLLECTION,
+            fields(label=label, name=name, type=type.value, doc=doc, dry_run=dry_run),
+            timeout,
+            metadata,
+        )
+
+    async def assemble_inputs(
+        self,
+        label: str,
+        name: str,
+        assembly: ChainedInputs | TaggedInputs,
+        *,
+        doc: str = "",
+        dry_run: bool = False,
+        timeout: float | None = _UNSET,
+        metadata: Metadata | None = None,
+    ) -> AssembleInputsResult:
+        """Build a step's input collection: a chain over inputs, or a TAGGED query result (retried)."""
+        return await self._unary(
+            _rpcs.ASSEMBLE_INPUTS,
+            fields(label=label, name=name, doc=doc, dry_run=dry_run, **assembly_to_proto(assembly)),
+            timeout,
+            metadata,
+        )
+
+    async def chain_collections(
+        self,
+        label: str,
+        parent: str,
+        mode: ChainMode,
+        children: Sequence[str],
+        *,
+        expected_children: Sequence[str] | None = None,
+        do_not_create_parent: bool = False,
+        flatten: bool = False,
+        doc: str = "",
+        dry_run: bool = False,
+        timeout: float | None = _UNSET,
+        metadata: Metadata | None = None,
+    ) -> ChainCollectionsResult:
+        """Edit a CHAINED collection, creating it unless ``do_not_create_parent`` (never for REMOVE).
+
+        ``expected_children`` makes it a compare-and-set (`ChainChangedError` when the chain
+        differs). `CollectionCycleError`, `CollectionNotFoundError` for missing children. Only
+        REDEFINE and REMOVE are retried after an unknown outcome.
+        """
+        expected = (
+            None
+            if expected_children is None
+            else collections_pb2.ExpectedChildren(children=list(expected_children))
+        )
+        return await self._unary(
+            _rpcs.CHAIN_COLLECTIONS,
+            fields(
+                label=label,
+                parent=parent,
+                mode=mode.value,
+                children=list(children),
+                do_not_create_parent=do_not_create_parent,
+                expected_children=expected,
+                flatten=flatten,
+                doc=doc,
+                dry_run=dry_run,
+            ),
+            timeout,
+            metadata,
+            kind=_rpcs.chain_collections_kind(mode.value),
+        )
+
+    async def remove_collection(
+        self,
+        label: str,
+        name: str,
+        *,
+        remove_run_and_datasets: bool = False,
+        unlink_from_parents: bool = False,
+        missing_ok: bool = False,
+        dry_run: bool = False,
+        timeout: float | None = _UNSET,
+        metadata: Metadata | None = None,
+    ) -> RemoveCollectionResult:
+        """Remove a collection (a RUN with its datasets only when confirmed).
+
+        `RunRemovalNotConfirmedError`, `CollectionHasParentsError`, `CollectionNotFoundError`
+        (unless ``missing_ok``, which also makes the call retried after an unknown outcome).
+        """
+        return await self._unary(
+            _rpcs.REMOVE_COLLECTION,
+            fields(
+                label=label,
+                name=name,
+                remove_run_and_datasets=remove_run_and_datasets,
+                unlink_from_parents=unlink_from_parents,
+                missing_ok=missing_ok,
+                dry_run=dry_run,
+            ),
+            timeout,
+            metadata,
+            kind=_rpcs.remove_collection_kind(missing_ok),
+        )
+
+    async def disassociate(
+        self,
+        label: str,
+        name: str,
+        dataset_types: Sequence[str],
+        *,
+        where: str = "",
+        bind: Mapping[str, BindValue] | None = None,
+        dry_run: bool = False,
+        timeout: float | None = _UNSET,
+        metadata: Metadata | None = None,
+    ) -> DisassociateResult:
+        """Remove the datasets a query selects (empty ``where``: all of those types) from a TAGGED one."""
+        return await self._unary(
+            _rpcs.DISASSOCIATE,
+            fields(
+                label=label,
+                name=name,
+                dataset_types=list(dataset_types),
+                where=where,
+                bind=bind_to_proto(bind),
+                dry_run=dry_run,
+            ),
+            timeout,
+            metadata,
+        )
+
+    # ---- submission environment ------------------------------------------------------------------
+
+    async def render_submission_environment(
+        self,
+        labels: Sequence[str],
+        *,
+        credential_mode: CredentialMode = CredentialMode.SEED,
+        repository_index_mode: RepositoryIndexMode = RepositoryIndexMode.INDEX_FILE,
+        submission_id: str = "",
+        timeout: float | None = _UNSET,
+        metadata: Metadata | None = None,
+    ) -> SubmissionEnvironment:
+        """The environment (variables, files, HTCondor/bash/BPS forms) a batch job needs.
+
+        `SecretEnvironmentDisabledError` for a secret mode when those are disabled;
+        `CredentialError` (`CredentialNotFoundError`, `CredentialConflictError`,
+        `CredentialUnusableError`) when a PostgreSQL repository has no usable credential.
+        """
+        return await self._unary(
+            _rpcs.RENDER_SUBMISSION_ENVIRONMENT,
+            fields(
+                labels=list(labels),
+                credential_mode=credential_mode.value,
+                repository_index_mode=repository_index_mode.value,
+                submission_id=submission_id,
+            ),
+            timeout,
+            metadata,
+        )
+
     # ---- health ----------------------------------------------------------------------------------
 
     async def check_health(
@@ -141,6 +679,8 @@ class AsyncGatewayClient:
         fields: dict[str, Any],
         timeout: float | None,
         metadata: Metadata | None,
+        *,
+        kind: CallKind | None = None,
     ) -> Out:
         request = rpc.request_type(**fields)
         deadline = Deadline(self._timeout(timeout))
@@ -152,7 +692,7 @@ class AsyncGatewayClient:
                 response = await method(request, timeout=deadline.remaining(), metadata=sent_metadata)
             except grpc.aio.AioRpcError as exc:
                 error = error_from_rpc(exc, attempts=attempt)
-                wait = self._retry_wait(rpc, error, attempt, deadline)
+                wait = self._retry_wait(rpc, error, attempt, deadline, kind)
                 if wait is None:
                     raise error from exc
                 await asyncio.sleep(wait)
@@ -166,9 +706,10 @@ class AsyncGatewayClient:
         error: GatewayError,
         attempt: int,
         deadline: Deadline,
+        kind: CallKind | None = None,
     ) -> float | None:
         policy = self.config.retry
-        if attempt >= policy.max_attempts or not should_retry(error, rpc.kind):
+        if attempt >= policy.max_attempts or not should_retry(error, kind or rpc.kind):
             return None
         wait = policy.backoff(attempt)
         if not deadline.allows(wait):
@@ -200,11 +741,13 @@ class AsyncGatewayClient:
 
 
 class AsyncResponseStream(Generic[Out]):
-    """The results of a server-streaming call, as an async iterator.
+    """The results of a server-streaming call, as an async iterator of single results.
 
-    Breaking out of ``async for`` cancels the call as soon as the stream is dropped; use
-    ``async with`` (or call `cancel`) to cancel it at a precise point. A failure before the first
-    result is retried like a unary read; after results were received, it is raised.
+    The server's batches are flattened. Breaking out of ``async for`` cancels the call as soon as
+    the stream is dropped; use ``async with`` (or call `cancel`) to cancel it at a precise point. A
+    failure before the first result is retried like a unary read; after results were received, it
+    is raised. Once the iteration is exhausted, `truncated` says whether the query's ``limit`` cut
+    off further results.
     """
 
     def __init__(
@@ -221,6 +764,8 @@ class AsyncResponseStream(Generic[Out]):
         self._received = False
         self._finished = False
         self._attempt = 1
+        self.truncated = False
+        """True when the server's ``limit`` cut off further results (known once exhausted)."""
 
     @property
     def call(self) -> grpc.aio.UnaryStreamCall[Any, Any] | None:
@@ -252,6 +797,7 @@ class AsyncResponseStream(Generic[Out]):
                 self._finished = True
                 raise StopAsyncIteration
             self._received = True
+            self.truncated = self.truncated or self._rpc.truncated(message)
             self._buffer.extend(self._rpc.convert(message))
         return self._buffer.popleft()
 

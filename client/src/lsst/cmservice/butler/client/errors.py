@@ -14,11 +14,18 @@ __all__ = [
     "AbortedError",
     "AlreadyExistsError",
     "CallCancelledError",
+    "ChainChangedError",
     "CollectionCycleError",
+    "CollectionHasParentsError",
+    "CollectionInUseError",
     "CollectionNotFoundError",
     "CollectionTypeMismatchError",
     "ConcurrentModificationError",
     "ConflictingDefinitionError",
+    "CredentialConflictError",
+    "CredentialError",
+    "CredentialNotFoundError",
+    "CredentialUnusableError",
     "DatasetTypeNotFoundError",
     "DeadlineExceededError",
     "DimensionNotFoundError",
@@ -27,18 +34,25 @@ __all__ = [
     "GatewayError",
     "InternalError",
     "InvalidArgumentError",
+    "InvalidCollectionNameError",
     "InvalidDataIdError",
     "InvalidDatasetTypeError",
     "InvalidQueryError",
+    "InvalidSubmissionIdError",
     "NotFoundError",
     "PermissionDeniedError",
     "ReadOnlyRepositoryError",
     "RepositoryNotFoundError",
     "RepositoryUnavailableError",
     "ResourceExhaustedError",
+    "RunRemovalNotConfirmedError",
+    "SecretEnvironmentDisabledError",
+    "SplitImpossibleError",
     "UnauthenticatedError",
     "UnavailableError",
     "UnimplementedError",
+    "UnquotableValueError",
+    "UnrepresentableValueError",
     "error_from_rpc",
 ]
 
@@ -239,6 +253,94 @@ class ConflictingDefinitionError(FailedPreconditionError):
     """Something exists already with a different definition."""
 
     reasons = ("CONFLICTING_DEFINITION",)
+
+
+class InvalidCollectionNameError(InvalidArgumentError):
+    """A collection name is not 1-64 characters from letters, digits and ``_ . + - / : @``."""
+
+    reasons = ("INVALID_COLLECTION_NAME",)
+
+
+class UnquotableValueError(InvalidArgumentError):
+    """A value cannot be written into a where predicate (a string with a quote or line break)."""
+
+    reasons = ("UNQUOTABLE_VALUE",)
+
+
+class UnrepresentableValueError(InvalidArgumentError):
+    """A rendered environment form cannot carry a variable's value (``metadata["variable"]``)."""
+
+    reasons = ("UNREPRESENTABLE_VALUE",)
+
+
+class InvalidSubmissionIdError(InvalidArgumentError):
+    """The submission id is not 1-128 characters from ``[A-Za-z0-9._-]`` (not starting with ".")."""
+
+    reasons = ("INVALID_SUBMISSION_ID",)
+
+
+class ChainChangedError(FailedPreconditionError):
+    """A compare-and-set chain edit found other children than ``expected_children``; nothing changed."""
+
+    reasons = ("CHAIN_CHANGED",)
+
+
+class CollectionHasParentsError(FailedPreconditionError):
+    """The collection is still a child of CHAINED collections; pass ``unlink_from_parents``."""
+
+    reasons = ("COLLECTION_HAS_PARENTS",)
+
+
+class RunRemovalNotConfirmedError(FailedPreconditionError):
+    """Removing a RUN deletes its datasets; pass ``remove_run_and_datasets=True`` to confirm."""
+
+    reasons = ("RUN_REMOVAL_NOT_CONFIRMED",)
+
+
+class CollectionInUseError(FailedPreconditionError):
+    """The collection is still referenced (for example by datasets elsewhere) and cannot go."""
+
+    reasons = ("COLLECTION_IN_USE",)
+
+
+class SplitImpossibleError(FailedPreconditionError):
+    """The selection has fewer distinct values than the requested ``min_groups``."""
+
+    reasons = ("SPLIT_IMPOSSIBLE",)
+
+
+class SecretEnvironmentDisabledError(FailedPreconditionError):
+    """A secret-returning credential mode was asked of a gateway with those modes disabled."""
+
+    reasons = ("SECRET_ENVIRONMENT_DISABLED",)
+
+
+class CredentialError(FailedPreconditionError):
+    """The gateway holds no usable credential for a requested PostgreSQL repository."""
+
+    reasons: ClassVar[tuple[str, ...]] = (
+        "CREDENTIAL_NOT_FOUND",
+        "CREDENTIAL_CONFLICT",
+        "CREDENTIAL_UNUSABLE",
+    )
+
+
+class CredentialNotFoundError(CredentialError):
+    """No credential of the gateway matches a requested PostgreSQL registry."""
+
+    reasons = ("CREDENTIAL_NOT_FOUND",)
+
+
+class CredentialConflictError(CredentialError):
+    """The repositories need different PostgreSQL users; render them in separate submissions."""
+
+    reasons = ("CREDENTIAL_CONFLICT",)
+
+
+class CredentialUnusableError(CredentialError):
+    """A credential cannot be written to a password file (a line break); use the db-auth mode."""
+
+    reasons = ("CREDENTIAL_UNUSABLE",)
 
 
 class RepositoryUnavailableError(UnavailableError):
