@@ -194,7 +194,7 @@ async def test_db_auth_file_is_never_read(
     write_auth_file(home / ".lsst" / "db-auth.yaml", entry["password"])
     write_auth_file(tmp_path / "other-auth.yaml", entry["password"])
     monkeypatch.setenv("PGPASSWORD", entry["password"])
-    monkeypatch.delenv("LSST_DB_AUTH_CREDENTIALS")  # the first gateway exported it
+    monkeypatch.delenv("LSST_DB_AUTH_CREDENTIALS", raising=False)
     async with running_gateway(settings_for({"pg": pg_repo.config_uri})) as (_, stub):
         repository = (await stub.GetRepository(pb.GetRepositoryRequest(label="pg"))).repository
         assert repository.state == FAILED
@@ -374,11 +374,20 @@ async def test_graceful_stop_finishes_call_in_flight(tmp_path: Path) -> None:
             )
 
 
-async def test_startup_time_is_recorded(sqlite_repo: RepoUnderTest) -> None:
+async def test_process_environment_owned_while_serving_then_restored(
+    sqlite_repo: RepoUnderTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PGPASSWORD", "borrowed")
+    monkeypatch.delenv("LSST_DB_AUTH_CREDENTIALS", raising=False)
     async with running_gateway(settings_for({"main": sqlite_repo.config_uri})) as (server, _):
         assert server.startup_seconds is not None
         assert server.startup_seconds > 0
+        # Non-empty even without credentials, so that DbAuth never falls back to a file.
         assert os.environ["LSST_DB_AUTH_CREDENTIALS"] == "[]"
+        assert "PGPASSWORD" not in os.environ
+        assert not Path(os.environ["PGPASSFILE"]).exists()
+    assert "LSST_DB_AUTH_CREDENTIALS" not in os.environ
+    assert os.environ["PGPASSWORD"] == "borrowed"
 
 
 async def test_not_serving_and_warming_until_built(

@@ -10,13 +10,23 @@ from lsst.daf.butler import ButlerRepoIndex
 
 from .config import ConfigurationError, GatewaySettings
 
-__all__ = ["apply_process_environment", "resolve_repository_index"]
+__all__ = ["apply_process_environment", "resolve_repository_index", "restore_process_environment"]
 
 # A path that cannot exist, for the fallbacks that must never be consulted.
 _NOWHERE = "/nonexistent/cm-butler-gateway/disabled"
 
+# Every variable apply_process_environment may set or remove.
+_MANAGED = (
+    "LSST_DB_AUTH_CREDENTIALS",
+    "LSST_DB_AUTH",
+    "PGPASSFILE",
+    "PGPASSWORD",
+    ButlerRepoIndex.repositories_env_var,
+    ButlerRepoIndex.index_env_var,
+)
 
-def apply_process_environment(settings: GatewaySettings) -> None:
+
+def apply_process_environment(settings: GatewaySettings) -> dict[str, str | None]:
     """Make the settings the only source of repositories and registry credentials.
 
     daf_butler builds every registry connection through ``lsst.utils.db_auth.DbAuth()``, which
@@ -25,7 +35,11 @@ def apply_process_environment(settings: GatewaySettings) -> None:
     credentials are configured) means the file branch is never reached; pointing ``LSST_DB_AUTH``
     and ``PGPASSFILE`` nowhere and dropping ``PGPASSWORD`` removes libpq's own fallbacks, so a
     repository without a configured credential fails clearly instead of borrowing one.
+
+    Returns the previous values, for `restore_process_environment` (an in-process gateway that
+    stops leaves the environment as it found it).
     """
+    previous = {name: os.environ.get(name) for name in _MANAGED}
     credentials = settings.db_auth_entries()
     os.environ["LSST_DB_AUTH_CREDENTIALS"] = json.dumps(credentials)
     os.environ["LSST_DB_AUTH"] = _NOWHERE
@@ -40,6 +54,16 @@ def apply_process_environment(settings: GatewaySettings) -> None:
             os.environ[variable] = value
         else:
             os.environ.pop(variable, None)
+    return previous
+
+
+def restore_process_environment(previous: dict[str, str | None]) -> None:
+    """Put back what `apply_process_environment` changed."""
+    for name, value in previous.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def resolve_repository_index(

@@ -19,7 +19,7 @@ from lsst.cmservice.butler.v1 import gateway_pb2, gateway_pb2_grpc
 from .auth import TokenInterceptor
 from .config import GatewaySettings
 from .demo import DEMO_LABEL, build_demo_repository
-from .environment import apply_process_environment, resolve_repository_index
+from .environment import apply_process_environment, resolve_repository_index, restore_process_environment
 from .executor import BlockingRunner
 from .factory import ButlerFactory, RetryPolicy
 from .redaction import Redactor
@@ -52,6 +52,7 @@ class GatewayServer:
         self.startup_seconds: float | None = None
         self._server: grpc.aio.Server | None = None
         self._stopped = asyncio.Event()
+        self._previous_environment: dict[str, str | None] | None = None
 
     @property
     def target(self) -> str:
@@ -67,7 +68,7 @@ class GatewayServer:
     async def start(self) -> None:
         """Listen, then warm every repository; returns when the gateway is SERVING."""
         started = time.perf_counter()
-        apply_process_environment(self.settings)
+        self._previous_environment = apply_process_environment(self.settings)
         _LOG.info("starting cm-butler-gateway", extra={"settings": self.settings.describe()})
         repositories = await self._resolve_repositories()
         self.factory = ButlerFactory(
@@ -166,6 +167,8 @@ class GatewayServer:
         if self.unix_socket is not None:
             with contextlib.suppress(FileNotFoundError):
                 self.unix_socket.unlink()
+        if self._previous_environment is not None:
+            restore_process_environment(self._previous_environment)
         self._stopped.set()
         _LOG.info("stopped")
 
