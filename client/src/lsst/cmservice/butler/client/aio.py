@@ -14,6 +14,7 @@ import grpc
 from google.protobuf.message import Message
 
 from . import _requests, _rpcs
+from ._client import _UNSET, ClientBase
 from ._rpcs import Metadata, StreamRpc, UnaryRpc, call_metadata
 from .config import ClientConfig
 from .errors import GatewayError, UnavailableError, error_from_rpc
@@ -44,7 +45,7 @@ from .models import (
     SubmissionEnvironment,
     TaggedInputs,
 )
-from .retry import CallKind, Deadline, should_retry
+from .retry import Deadline
 
 __all__ = ["AsyncGatewayClient", "AsyncResponseStream"]
 
@@ -52,11 +53,10 @@ _LOG = logging.getLogger(__name__)
 
 Out = TypeVar("Out")
 Req = TypeVar("Req", bound=Message)
-_UNSET: Any = object()
 _SERVING_POLL_SECONDS = 0.2
 
 
-class AsyncGatewayClient:
+class AsyncGatewayClient(ClientBase):
     """Calls the gateway from asyncio code.
 
     Use as ``async with AsyncGatewayClient(config) as client: ...``; the channel is closed on exit.
@@ -71,6 +71,9 @@ class AsyncGatewayClient:
     channel
         An existing channel to use instead of opening one (it is then not closed by the client).
     """
+
+    _log = _LOG
+    _channel: grpc.aio.Channel
 
     def __init__(
         self, config: ClientConfig | None = None, *, channel: grpc.aio.Channel | None = None
@@ -641,21 +644,6 @@ class AsyncGatewayClient:
 
     # ---- the generic machinery -------------------------------------------------------------------
 
-    def _timeout(self, timeout: float | None) -> float | None:
-        return self.config.timeout if timeout is _UNSET else timeout
-
-    def _callable(self, rpc: UnaryRpc[Any, Any, Any] | StreamRpc[Any, Any, Any]) -> Any:
-        found = self._callables.get(rpc.path)
-        if found is None:
-            factory = self._channel.unary_unary if isinstance(rpc, UnaryRpc) else self._channel.unary_stream
-            found = factory(
-                rpc.path,
-                request_serializer=rpc.request_type.SerializeToString,
-                response_deserializer=rpc.response_type.FromString,
-            )
-            self._callables[rpc.path] = found
-        return found
-
     async def _unary(
         self,
         rpc: UnaryRpc[Req, Any, Out],
@@ -680,23 +668,6 @@ class AsyncGatewayClient:
                 attempt += 1
                 continue
             return rpc.convert(response)
-
-    def _retry_wait(
-        self,
-        rpc: UnaryRpc[Any, Any, Any] | StreamRpc[Any, Any, Any],
-        error: GatewayError,
-        attempt: int,
-        deadline: Deadline,
-        kind: CallKind | None = None,
-    ) -> float | None:
-        policy = self.config.retry
-        if attempt >= policy.max_attempts or not should_retry(error, kind or rpc.kind):
-            return None
-        wait = policy.backoff(attempt)
-        if not deadline.allows(wait):
-            return None
-        _LOG.debug("retrying %s after %s in %.3f s (attempt %d)", rpc.name, error.code.name, wait, attempt)
-        return wait
 
     def _stream(
         self,
