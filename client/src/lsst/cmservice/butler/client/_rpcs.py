@@ -1,6 +1,7 @@
 """One table of the RPCs the clients call: name, wire types, retry kind and result conversion.
 
-Adding an RPC to both clients is one entry here plus a few-line method in ``aio.py`` and ``sync.py``.
+Adding an RPC to both clients is one entry here, its request builder in ``_requests.py`` and a
+one-call method in ``aio.py`` and ``sync.py``.
 """
 
 from __future__ import annotations
@@ -64,11 +65,17 @@ class UnaryRpc(Generic[Req, Resp, Out]):
     kind: CallKind
     convert: Callable[[Resp], Out]
     service: str = GATEWAY_SERVICE
+    kind_of: Callable[[Req], CallKind] | None = None
+    """The kind of one call from its request, where it depends on it (default: `kind`)."""
 
     @property
     def path(self) -> str:
         """The method path on the wire."""
         return f"/{self.service}/{self.name}"
+
+    def call_kind(self, request: Req) -> CallKind:
+        """How a failed call with this request may be retried."""
+        return self.kind if self.kind_of is None else self.kind_of(request)
 
 
 @dataclass(frozen=True)
@@ -237,6 +244,7 @@ CHAIN_COLLECTIONS = UnaryRpc(
     # Per call: RETRY_SAFE_MUTATION for REDEFINE and REMOVE (see `chain_collections_kind`).
     CallKind.MUTATION,
     ChainCollectionsResult.from_proto,
+    kind_of=lambda r: chain_collections_kind(r.mode),
 )
 REMOVE_COLLECTION = UnaryRpc(
     "RemoveCollection",
@@ -245,6 +253,7 @@ REMOVE_COLLECTION = UnaryRpc(
     # Per call: RETRY_SAFE_MUTATION with missing_ok (see `remove_collection_kind`).
     CallKind.MUTATION,
     RemoveCollectionResult.from_proto,
+    kind_of=lambda r: remove_collection_kind(r.missing_ok),
 )
 DISASSOCIATE = UnaryRpc(
     "Disassociate",
@@ -304,11 +313,6 @@ GATEWAY_RPCS: tuple[UnaryRpc[Any, Any, Any] | StreamRpc[Any, Any, Any], ...] = (
     RENDER_SUBMISSION_ENVIRONMENT,
 )
 """Every gateway RPC the clients call (a test checks it against the service definition)."""
-
-
-def fields(**values: Any) -> dict[str, Any]:
-    """Request constructor keywords, leaving out None (an unset ``optional`` field)."""
-    return {key: value for key, value in values.items() if value is not None}
 
 
 def chain_collections_kind(mode: int) -> CallKind:

@@ -11,11 +11,11 @@ from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
 import grpc
+from google.protobuf.message import Message
 
-from lsst.cmservice.butler.v1 import collections_pb2
-
-from . import _rpcs
-from ._rpcs import Metadata, StreamRpc, UnaryRpc, call_metadata, fields
+from . import _requests, _rpcs
+from ._client import _UNSET, ClientBase
+from ._rpcs import Metadata, StreamRpc, UnaryRpc, call_metadata
 from .config import ClientConfig
 from .errors import GatewayError, UnavailableError, error_from_rpc
 from .models import (
@@ -44,23 +44,19 @@ from .models import (
     SplitStrategy,
     SubmissionEnvironment,
     TaggedInputs,
-    assembly_to_proto,
-    bind_to_proto,
-    data_id_to_proto,
-    strategy_to_proto,
 )
-from .retry import CallKind, Deadline, should_retry
+from .retry import Deadline
 
 __all__ = ["AsyncGatewayClient", "AsyncResponseStream"]
 
 _LOG = logging.getLogger(__name__)
 
 Out = TypeVar("Out")
-_UNSET: Any = object()
+Req = TypeVar("Req", bound=Message)
 _SERVING_POLL_SECONDS = 0.2
 
 
-class AsyncGatewayClient:
+class AsyncGatewayClient(ClientBase):
     """Calls the gateway from asyncio code.
 
     Use as ``async with AsyncGatewayClient(config) as client: ...``; the channel is closed on exit.
@@ -75,6 +71,9 @@ class AsyncGatewayClient:
     channel
         An existing channel to use instead of opening one (it is then not closed by the client).
     """
+
+    _log = _LOG
+    _channel: grpc.aio.Channel
 
     def __init__(
         self, config: ClientConfig | None = None, *, channel: grpc.aio.Channel | None = None
@@ -105,19 +104,21 @@ class AsyncGatewayClient:
         self, *, timeout: float | None = _UNSET, metadata: Metadata | None = None
     ) -> list[Repository]:
         """Every configured repository with its state (a failed one is listed, not raised)."""
-        return await self._unary(_rpcs.LIST_REPOSITORIES, {}, timeout, metadata)
+        return await self._unary(_rpcs.LIST_REPOSITORIES, _requests.list_repositories(), timeout, metadata)
 
     async def get_repository(
         self, label: str, *, timeout: float | None = _UNSET, metadata: Metadata | None = None
     ) -> Repository:
         """One repository; `RepositoryNotFoundError` for an unknown label."""
-        return await self._unary(_rpcs.GET_REPOSITORY, {"label": label}, timeout, metadata)
+        return await self._unary(_rpcs.GET_REPOSITORY, _requests.get_repository(label), timeout, metadata)
 
     async def refresh_repository(
         self, label: str, *, timeout: float | None = _UNSET, metadata: Metadata | None = None
     ) -> Repository:
         """Rebuild a repository's cached Butlers; `RepositoryUnavailableError` if the rebuild fails."""
-        return await self._unary(_rpcs.REFRESH_REPOSITORY, {"label": label}, timeout, metadata)
+        return await self._unary(
+            _rpcs.REFRESH_REPOSITORY, _requests.refresh_repository(label), timeout, metadata
+        )
 
     # ---- queries (streams yield single rows; see `AsyncResponseStream.truncated`) ------------------
 
@@ -144,15 +145,15 @@ class AsyncGatewayClient:
         """
         return self._stream(
             _rpcs.QUERY_DATASETS,
-            fields(
-                label=label,
-                dataset_type=dataset_type,
-                collections=list(collections),
-                find_first=find_first,
+            _requests.query_datasets(
+                label,
+                dataset_type,
+                collections,
                 where=where,
-                bind=bind_to_proto(bind),
-                data_id=data_id_to_proto(data_id or {}),
-                order_by=list(order_by),
+                bind=bind,
+                data_id=data_id,
+                find_first=find_first,
+                order_by=order_by,
                 limit=limit,
             ),
             timeout,
@@ -180,15 +181,15 @@ class AsyncGatewayClient:
         """
         return self._stream(
             _rpcs.QUERY_DATA_IDS,
-            fields(
-                label=label,
-                dimensions=list(dimensions),
+            _requests.query_data_ids(
+                label,
+                dimensions,
                 dataset_type=dataset_type,
-                collections=list(collections),
+                collections=collections,
                 where=where,
-                bind=bind_to_proto(bind),
-                data_id=data_id_to_proto(data_id or {}),
-                order_by=list(order_by),
+                bind=bind,
+                data_id=data_id,
+                order_by=order_by,
                 limit=limit,
             ),
             timeout,
@@ -213,15 +214,15 @@ class AsyncGatewayClient:
         """Stream the dimension records of one element (for example "exposure") with typed fields."""
         return self._stream(
             _rpcs.QUERY_DIMENSION_RECORDS,
-            fields(
-                label=label,
-                element=element,
+            _requests.query_dimension_records(
+                label,
+                element,
                 dataset_type=dataset_type,
-                collections=list(collections),
+                collections=collections,
                 where=where,
-                bind=bind_to_proto(bind),
-                data_id=data_id_to_proto(data_id or {}),
-                order_by=list(order_by),
+                bind=bind,
+                data_id=data_id,
+                order_by=order_by,
                 limit=limit,
             ),
             timeout,
@@ -244,14 +245,14 @@ class AsyncGatewayClient:
         """How many datasets `query_datasets` would return, counted in the database."""
         return await self._unary(
             _rpcs.COUNT_DATASETS,
-            fields(
-                label=label,
-                dataset_type=dataset_type,
-                collections=list(collections),
-                find_first=find_first,
+            _requests.count_datasets(
+                label,
+                dataset_type,
+                collections,
                 where=where,
-                bind=bind_to_proto(bind),
-                data_id=data_id_to_proto(data_id or {}),
+                bind=bind,
+                data_id=data_id,
+                find_first=find_first,
             ),
             timeout,
             metadata,
@@ -273,14 +274,14 @@ class AsyncGatewayClient:
         """How many data IDs `query_data_ids` would return, counted in the database."""
         return await self._unary(
             _rpcs.COUNT_DATA_IDS,
-            fields(
-                label=label,
-                dimensions=list(dimensions),
+            _requests.count_data_ids(
+                label,
+                dimensions,
                 dataset_type=dataset_type,
-                collections=list(collections),
+                collections=collections,
                 where=where,
-                bind=bind_to_proto(bind),
-                data_id=data_id_to_proto(data_id or {}),
+                bind=bind,
+                data_id=data_id,
             ),
             timeout,
             metadata,
@@ -303,14 +304,14 @@ class AsyncGatewayClient:
         """The sorted distinct values of one dimension in a selection, with counts on request."""
         return await self._unary(
             _rpcs.QUERY_DIMENSION_VALUES,
-            fields(
-                label=label,
-                dimension=dimension,
+            _requests.query_dimension_values(
+                label,
+                dimension,
                 dataset_type=dataset_type,
-                collections=list(collections),
+                collections=collections,
                 where=where,
-                bind=bind_to_proto(bind),
-                data_id=data_id_to_proto(data_id or {}),
+                bind=bind,
+                data_id=data_id,
                 with_counts=with_counts,
             ),
             timeout,
@@ -334,15 +335,15 @@ class AsyncGatewayClient:
         """Whether a dataset (``dataset_type``) or data ID (``dimensions``) query has rows; why not."""
         return await self._unary(
             _rpcs.EXPLAIN_NO_RESULTS,
-            fields(
-                label=label,
+            _requests.explain_no_results(
+                label,
                 dataset_type=dataset_type,
-                collections=list(collections),
-                find_first=find_first,
-                dimensions=list(dimensions),
+                collections=collections,
+                dimensions=dimensions,
                 where=where,
-                bind=bind_to_proto(bind),
-                data_id=data_id_to_proto(data_id or {}),
+                bind=bind,
+                data_id=data_id,
+                find_first=find_first,
             ),
             timeout,
             metadata,
@@ -365,10 +366,10 @@ class AsyncGatewayClient:
         """Collections matching names or globs (empty: all); `CollectionNotFoundError` for a missing name."""
         return await self._unary(
             _rpcs.QUERY_COLLECTIONS,
-            fields(
-                label=label,
-                expression=list(expression),
-                collection_types=[t.value for t in collection_types],
+            _requests.query_collections(
+                label,
+                expression,
+                collection_types=collection_types,
                 flatten_chains=flatten_chains,
                 include_chains=include_chains,
                 include_parents=include_parents,
@@ -392,7 +393,9 @@ class AsyncGatewayClient:
         """One collection (doc and children always filled); `CollectionNotFoundError` if missing."""
         return await self._unary(
             _rpcs.GET_COLLECTION_INFO,
-            fields(label=label, name=name, include_parents=include_parents, include_summary=include_summary),
+            _requests.get_collection_info(
+                label, name, include_parents=include_parents, include_summary=include_summary
+            ),
             timeout,
             metadata,
         )
@@ -407,14 +410,16 @@ class AsyncGatewayClient:
     ) -> list[DatasetType]:
         """Dataset types matching names or globs (empty: all)."""
         return await self._unary(
-            _rpcs.QUERY_DATASET_TYPES, fields(label=label, expression=list(expression)), timeout, metadata
+            _rpcs.QUERY_DATASET_TYPES, _requests.query_dataset_types(label, expression), timeout, metadata
         )
 
     async def get_dataset_type(
         self, label: str, name: str, *, timeout: float | None = _UNSET, metadata: Metadata | None = None
     ) -> DatasetType:
         """One dataset type; `DatasetTypeNotFoundError` when it is not registered."""
-        return await self._unary(_rpcs.GET_DATASET_TYPE, fields(label=label, name=name), timeout, metadata)
+        return await self._unary(
+            _rpcs.GET_DATASET_TYPE, _requests.get_dataset_type(label, name), timeout, metadata
+        )
 
     # ---- planning --------------------------------------------------------------------------------
 
@@ -437,13 +442,8 @@ class AsyncGatewayClient:
         """
         return await self._unary(
             _rpcs.PLAN_GROUPS,
-            fields(
-                label=label,
-                dataset_type=dataset_type,
-                collections=list(collections),
-                predicates=list(predicates),
-                dimension=dimension,
-                **strategy_to_proto(strategy),
+            _requests.plan_groups(
+                label, dataset_type, collections, strategy, dimension=dimension, predicates=predicates
             ),
             timeout,
             metadata,
@@ -468,7 +468,7 @@ class AsyncGatewayClient:
         """
         return await self._unary(
             _rpcs.ENSURE_COLLECTION,
-            fields(label=label, name=name, type=type.value, doc=doc, dry_run=dry_run),
+            _requests.ensure_collection(label, name, type, doc=doc, dry_run=dry_run),
             timeout,
             metadata,
         )
@@ -487,7 +487,7 @@ class AsyncGatewayClient:
         """Build a step's input collection: a chain over inputs, or a TAGGED query result (retried)."""
         return await self._unary(
             _rpcs.ASSEMBLE_INPUTS,
-            fields(label=label, name=name, doc=doc, dry_run=dry_run, **assembly_to_proto(assembly)),
+            _requests.assemble_inputs(label, name, assembly, doc=doc, dry_run=dry_run),
             timeout,
             metadata,
         )
@@ -513,27 +513,21 @@ class AsyncGatewayClient:
         differs). `CollectionCycleError`, `CollectionNotFoundError` for missing children. Only
         REDEFINE and REMOVE are retried after an unknown outcome.
         """
-        expected = (
-            None
-            if expected_children is None
-            else collections_pb2.ExpectedChildren(children=list(expected_children))
-        )
         return await self._unary(
             _rpcs.CHAIN_COLLECTIONS,
-            fields(
-                label=label,
-                parent=parent,
-                mode=mode.value,
-                children=list(children),
+            _requests.chain_collections(
+                label,
+                parent,
+                mode,
+                children,
+                expected_children=expected_children,
                 do_not_create_parent=do_not_create_parent,
-                expected_children=expected,
                 flatten=flatten,
                 doc=doc,
                 dry_run=dry_run,
             ),
             timeout,
             metadata,
-            kind=_rpcs.chain_collections_kind(mode.value),
         )
 
     async def remove_collection(
@@ -555,9 +549,9 @@ class AsyncGatewayClient:
         """
         return await self._unary(
             _rpcs.REMOVE_COLLECTION,
-            fields(
-                label=label,
-                name=name,
+            _requests.remove_collection(
+                label,
+                name,
                 remove_run_and_datasets=remove_run_and_datasets,
                 unlink_from_parents=unlink_from_parents,
                 missing_ok=missing_ok,
@@ -565,7 +559,6 @@ class AsyncGatewayClient:
             ),
             timeout,
             metadata,
-            kind=_rpcs.remove_collection_kind(missing_ok),
         )
 
     async def disassociate(
@@ -583,14 +576,7 @@ class AsyncGatewayClient:
         """Remove the datasets a query selects (empty ``where``: all of those types) from a TAGGED one."""
         return await self._unary(
             _rpcs.DISASSOCIATE,
-            fields(
-                label=label,
-                name=name,
-                dataset_types=list(dataset_types),
-                where=where,
-                bind=bind_to_proto(bind),
-                dry_run=dry_run,
-            ),
+            _requests.disassociate(label, name, dataset_types, where=where, bind=bind, dry_run=dry_run),
             timeout,
             metadata,
         )
@@ -615,10 +601,10 @@ class AsyncGatewayClient:
         """
         return await self._unary(
             _rpcs.RENDER_SUBMISSION_ENVIRONMENT,
-            fields(
-                labels=list(labels),
-                credential_mode=credential_mode.value,
-                repository_index_mode=repository_index_mode.value,
+            _requests.render_submission_environment(
+                labels,
+                credential_mode=credential_mode,
+                repository_index_mode=repository_index_mode,
                 submission_id=submission_id,
             ),
             timeout,
@@ -631,13 +617,13 @@ class AsyncGatewayClient:
         self, service: str = "", *, timeout: float | None = _UNSET, metadata: Metadata | None = None
     ) -> ServingStatus:
         """The gateway's health (``service=""``: the whole server)."""
-        return await self._unary(_rpcs.HEALTH_CHECK, {"service": service}, timeout, metadata)
+        return await self._unary(_rpcs.HEALTH_CHECK, _requests.health(service), timeout, metadata)
 
     def watch_health(
         self, service: str = "", *, timeout: float | None = None, metadata: Metadata | None = None
     ) -> AsyncResponseStream[ServingStatus]:
         """Health changes as they happen, as an async iterator (no deadline unless ``timeout``)."""
-        return self._stream(_rpcs.HEALTH_WATCH, {"service": service}, timeout, metadata)
+        return self._stream(_rpcs.HEALTH_WATCH, _requests.health(service), timeout, metadata)
 
     async def wait_until_serving(self, *, timeout: float | None = _UNSET) -> None:
         """Return once the gateway reports SERVING; `DeadlineExceededError` if it does not in time.
@@ -658,31 +644,14 @@ class AsyncGatewayClient:
 
     # ---- the generic machinery -------------------------------------------------------------------
 
-    def _timeout(self, timeout: float | None) -> float | None:
-        return self.config.timeout if timeout is _UNSET else timeout
-
-    def _callable(self, rpc: UnaryRpc[Any, Any, Any] | StreamRpc[Any, Any, Any]) -> Any:
-        found = self._callables.get(rpc.path)
-        if found is None:
-            factory = self._channel.unary_unary if isinstance(rpc, UnaryRpc) else self._channel.unary_stream
-            found = factory(
-                rpc.path,
-                request_serializer=rpc.request_type.SerializeToString,
-                response_deserializer=rpc.response_type.FromString,
-            )
-            self._callables[rpc.path] = found
-        return found
-
     async def _unary(
         self,
-        rpc: UnaryRpc[Any, Any, Out],
-        fields: dict[str, Any],
+        rpc: UnaryRpc[Req, Any, Out],
+        request: Req,
         timeout: float | None,
         metadata: Metadata | None,
-        *,
-        kind: CallKind | None = None,
     ) -> Out:
-        request = rpc.request_type(**fields)
+        kind = rpc.call_kind(request)
         deadline = Deadline(self._timeout(timeout))
         sent_metadata = call_metadata(self.config, metadata)
         method = self._callable(rpc)
@@ -700,31 +669,13 @@ class AsyncGatewayClient:
                 continue
             return rpc.convert(response)
 
-    def _retry_wait(
-        self,
-        rpc: UnaryRpc[Any, Any, Any] | StreamRpc[Any, Any, Any],
-        error: GatewayError,
-        attempt: int,
-        deadline: Deadline,
-        kind: CallKind | None = None,
-    ) -> float | None:
-        policy = self.config.retry
-        if attempt >= policy.max_attempts or not should_retry(error, kind or rpc.kind):
-            return None
-        wait = policy.backoff(attempt)
-        if not deadline.allows(wait):
-            return None
-        _LOG.debug("retrying %s after %s in %.3f s (attempt %d)", rpc.name, error.code.name, wait, attempt)
-        return wait
-
     def _stream(
         self,
-        rpc: StreamRpc[Any, Any, Out],
-        fields: dict[str, Any],
+        rpc: StreamRpc[Req, Any, Out],
+        request: Req,
         timeout: float | None,
         metadata: Metadata | None,
     ) -> AsyncResponseStream[Out]:
-        request = rpc.request_type(**fields)
         deadline = Deadline(self._timeout(timeout))
         sent_metadata = call_metadata(self.config, metadata)
         method = self._callable(rpc)

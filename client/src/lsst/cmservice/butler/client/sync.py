@@ -10,11 +10,11 @@ from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
 import grpc
+from google.protobuf.message import Message
 
-from lsst.cmservice.butler.v1 import collections_pb2
-
-from . import _rpcs
-from ._rpcs import Metadata, StreamRpc, UnaryRpc, call_metadata, fields
+from . import _requests, _rpcs
+from ._client import _UNSET, ClientBase
+from ._rpcs import Metadata, StreamRpc, UnaryRpc, call_metadata
 from .config import ClientConfig
 from .errors import GatewayError, UnavailableError, error_from_rpc
 from .models import (
@@ -43,23 +43,19 @@ from .models import (
     SplitStrategy,
     SubmissionEnvironment,
     TaggedInputs,
-    assembly_to_proto,
-    bind_to_proto,
-    data_id_to_proto,
-    strategy_to_proto,
 )
-from .retry import CallKind, Deadline, should_retry
+from .retry import Deadline
 
 __all__ = ["GatewayClient", "ResponseStream"]
 
 _LOG = logging.getLogger(__name__)
 
 Out = TypeVar("Out")
-_UNSET: Any = object()
+Req = TypeVar("Req", bound=Message)
 _SERVING_POLL_SECONDS = 0.2
 
 
-class GatewayClient:
+class GatewayClient(ClientBase):
     """Calls the gateway from blocking code (scripts, threads); see `AsyncGatewayClient`.
 
     Use as ``with GatewayClient(config) as client: ...``; the channel is closed on exit. The
@@ -74,6 +70,9 @@ class GatewayClient:
     sleep
         How to wait between attempts (tests pass a recorder).
     """
+
+    _log = _LOG
+    _channel: grpc.Channel
 
     def __init__(
         self,
@@ -109,19 +108,19 @@ class GatewayClient:
         self, *, timeout: float | None = _UNSET, metadata: Metadata | None = None
     ) -> list[Repository]:
         """Every configured repository with its state (a failed one is listed, not raised)."""
-        return self._unary(_rpcs.LIST_REPOSITORIES, {}, timeout, metadata)
+        return self._unary(_rpcs.LIST_REPOSITORIES, _requests.list_repositories(), timeout, metadata)
 
     def get_repository(
         self, label: str, *, timeout: float | None = _UNSET, metadata: Metadata | None = None
     ) -> Repository:
         """One repository; `RepositoryNotFoundError` for an unknown label."""
-        return self._unary(_rpcs.GET_REPOSITORY, {"label": label}, timeout, metadata)
+        return self._unary(_rpcs.GET_REPOSITORY, _requests.get_repository(label), timeout, metadata)
 
     def refresh_repository(
         self, label: str, *, timeout: float | None = _UNSET, metadata: Metadata | None = None
     ) -> Repository:
         """Rebuild a repository's cached Butlers; `RepositoryUnavailableError` if the rebuild fails."""
-        return self._unary(_rpcs.REFRESH_REPOSITORY, {"label": label}, timeout, metadata)
+        return self._unary(_rpcs.REFRESH_REPOSITORY, _requests.refresh_repository(label), timeout, metadata)
 
     # ---- queries (streams yield single rows; see `ResponseStream.truncated`) ------------------
 
@@ -148,15 +147,15 @@ class GatewayClient:
         """
         return self._stream(
             _rpcs.QUERY_DATASETS,
-            fields(
-                label=label,
-                dataset_type=dataset_type,
-                collections=list(collections),
-                find_first=find_first,
+            _requests.query_datasets(
+                label,
+                dataset_type,
+                collections,
                 where=where,
-                bind=bind_to_proto(bind),
-                data_id=data_id_to_proto(data_id or {}),
-                order_by=list(order_by),
+                bind=bind,
+                data_id=data_id,
+                find_first=find_first,
+                order_by=order_by,
                 limit=limit,
             ),
             timeout,
@@ -184,15 +183,15 @@ class GatewayClient:
         """
         return self._stream(
             _rpcs.QUERY_DATA_IDS,
-            fields(
-                label=label,
-                dimensions=list(dimensions),
+            _requests.query_data_ids(
+                label,
+                dimensions,
                 dataset_type=dataset_type,
-                collections=list(collections),
+                collections=collections,
                 where=where,
-                bind=bind_to_proto(bind),
-                data_id=data_id_to_proto(data_id or {}),
-                order_by=list(order_by),
+                bind=bind,
+                data_id=data_id,
+                order_by=order_by,
                 limit=limit,
             ),
             timeout,
@@ -217,15 +216,15 @@ class GatewayClient:
         """Stream the dimension records of one element (for example "exposure") with typed fields."""
         return self._stream(
             _rpcs.QUERY_DIMENSION_RECORDS,
-            fields(
-                label=label,
-                element=element,
+            _requests.query_dimension_records(
+                label,
+                element,
                 dataset_type=dataset_type,
-                collections=list(collections),
+                collections=collections,
                 where=where,
-                bind=bind_to_proto(bind),
-                data_id=data_id_to_proto(data_id or {}),
-                order_by=list(order_by),
+                bind=bind,
+                data_id=data_id,
+                order_by=order_by,
                 limit=limit,
             ),
             timeout,
@@ -248,14 +247,14 @@ class GatewayClient:
         """How many datasets `query_datasets` would return, counted in the database."""
         return self._unary(
             _rpcs.COUNT_DATASETS,
-            fields(
-                label=label,
-                dataset_type=dataset_type,
-                collections=list(collections),
-                find_first=find_first,
+            _requests.count_datasets(
+                label,
+                dataset_type,
+                collections,
                 where=where,
-                bind=bind_to_proto(bind),
-                data_id=data_id_to_proto(data_id or {}),
+                bind=bind,
+                data_id=data_id,
+                find_first=find_first,
             ),
             timeout,
             metadata,
@@ -277,14 +276,14 @@ class GatewayClient:
         """How many data IDs `query_data_ids` would return, counted in the database."""
         return self._unary(
             _rpcs.COUNT_DATA_IDS,
-            fields(
-                label=label,
-                dimensions=list(dimensions),
+            _requests.count_data_ids(
+                label,
+                dimensions,
                 dataset_type=dataset_type,
-                collections=list(collections),
+                collections=collections,
                 where=where,
-                bind=bind_to_proto(bind),
-                data_id=data_id_to_proto(data_id or {}),
+                bind=bind,
+                data_id=data_id,
             ),
             timeout,
             metadata,
@@ -307,14 +306,14 @@ class GatewayClient:
         """The sorted distinct values of one dimension in a selection, with counts on request."""
         return self._unary(
             _rpcs.QUERY_DIMENSION_VALUES,
-            fields(
-                label=label,
-                dimension=dimension,
+            _requests.query_dimension_values(
+                label,
+                dimension,
                 dataset_type=dataset_type,
-                collections=list(collections),
+                collections=collections,
                 where=where,
-                bind=bind_to_proto(bind),
-                data_id=data_id_to_proto(data_id or {}),
+                bind=bind,
+                data_id=data_id,
                 with_counts=with_counts,
             ),
             timeout,
@@ -338,15 +337,15 @@ class GatewayClient:
         """Whether a dataset (``dataset_type``) or data ID (``dimensions``) query has rows; why not."""
         return self._unary(
             _rpcs.EXPLAIN_NO_RESULTS,
-            fields(
-                label=label,
+            _requests.explain_no_results(
+                label,
                 dataset_type=dataset_type,
-                collections=list(collections),
-                find_first=find_first,
-                dimensions=list(dimensions),
+                collections=collections,
+                dimensions=dimensions,
                 where=where,
-                bind=bind_to_proto(bind),
-                data_id=data_id_to_proto(data_id or {}),
+                bind=bind,
+                data_id=data_id,
+                find_first=find_first,
             ),
             timeout,
             metadata,
@@ -369,10 +368,10 @@ class GatewayClient:
         """Collections matching names or globs (empty: all); `CollectionNotFoundError` for a missing name."""
         return self._unary(
             _rpcs.QUERY_COLLECTIONS,
-            fields(
-                label=label,
-                expression=list(expression),
-                collection_types=[t.value for t in collection_types],
+            _requests.query_collections(
+                label,
+                expression,
+                collection_types=collection_types,
                 flatten_chains=flatten_chains,
                 include_chains=include_chains,
                 include_parents=include_parents,
@@ -396,7 +395,9 @@ class GatewayClient:
         """One collection (doc and children always filled); `CollectionNotFoundError` if missing."""
         return self._unary(
             _rpcs.GET_COLLECTION_INFO,
-            fields(label=label, name=name, include_parents=include_parents, include_summary=include_summary),
+            _requests.get_collection_info(
+                label, name, include_parents=include_parents, include_summary=include_summary
+            ),
             timeout,
             metadata,
         )
@@ -411,14 +412,14 @@ class GatewayClient:
     ) -> list[DatasetType]:
         """Dataset types matching names or globs (empty: all)."""
         return self._unary(
-            _rpcs.QUERY_DATASET_TYPES, fields(label=label, expression=list(expression)), timeout, metadata
+            _rpcs.QUERY_DATASET_TYPES, _requests.query_dataset_types(label, expression), timeout, metadata
         )
 
     def get_dataset_type(
         self, label: str, name: str, *, timeout: float | None = _UNSET, metadata: Metadata | None = None
     ) -> DatasetType:
         """One dataset type; `DatasetTypeNotFoundError` when it is not registered."""
-        return self._unary(_rpcs.GET_DATASET_TYPE, fields(label=label, name=name), timeout, metadata)
+        return self._unary(_rpcs.GET_DATASET_TYPE, _requests.get_dataset_type(label, name), timeout, metadata)
 
     # ---- planning --------------------------------------------------------------------------------
 
@@ -441,13 +442,8 @@ class GatewayClient:
         """
         return self._unary(
             _rpcs.PLAN_GROUPS,
-            fields(
-                label=label,
-                dataset_type=dataset_type,
-                collections=list(collections),
-                predicates=list(predicates),
-                dimension=dimension,
-                **strategy_to_proto(strategy),
+            _requests.plan_groups(
+                label, dataset_type, collections, strategy, dimension=dimension, predicates=predicates
             ),
             timeout,
             metadata,
@@ -472,7 +468,7 @@ class GatewayClient:
         """
         return self._unary(
             _rpcs.ENSURE_COLLECTION,
-            fields(label=label, name=name, type=type.value, doc=doc, dry_run=dry_run),
+            _requests.ensure_collection(label, name, type, doc=doc, dry_run=dry_run),
             timeout,
             metadata,
         )
@@ -491,7 +487,7 @@ class GatewayClient:
         """Build a step's input collection: a chain over inputs, or a TAGGED query result (retried)."""
         return self._unary(
             _rpcs.ASSEMBLE_INPUTS,
-            fields(label=label, name=name, doc=doc, dry_run=dry_run, **assembly_to_proto(assembly)),
+            _requests.assemble_inputs(label, name, assembly, doc=doc, dry_run=dry_run),
             timeout,
             metadata,
         )
@@ -517,27 +513,21 @@ class GatewayClient:
         differs). `CollectionCycleError`, `CollectionNotFoundError` for missing children. Only
         REDEFINE and REMOVE are retried after an unknown outcome.
         """
-        expected = (
-            None
-            if expected_children is None
-            else collections_pb2.ExpectedChildren(children=list(expected_children))
-        )
         return self._unary(
             _rpcs.CHAIN_COLLECTIONS,
-            fields(
-                label=label,
-                parent=parent,
-                mode=mode.value,
-                children=list(children),
+            _requests.chain_collections(
+                label,
+                parent,
+                mode,
+                children,
+                expected_children=expected_children,
                 do_not_create_parent=do_not_create_parent,
-                expected_children=expected,
                 flatten=flatten,
                 doc=doc,
                 dry_run=dry_run,
             ),
             timeout,
             metadata,
-            kind=_rpcs.chain_collections_kind(mode.value),
         )
 
     def remove_collection(
@@ -559,9 +549,9 @@ class GatewayClient:
         """
         return self._unary(
             _rpcs.REMOVE_COLLECTION,
-            fields(
-                label=label,
-                name=name,
+            _requests.remove_collection(
+                label,
+                name,
                 remove_run_and_datasets=remove_run_and_datasets,
                 unlink_from_parents=unlink_from_parents,
                 missing_ok=missing_ok,
@@ -569,7 +559,6 @@ class GatewayClient:
             ),
             timeout,
             metadata,
-            kind=_rpcs.remove_collection_kind(missing_ok),
         )
 
     def disassociate(
@@ -587,14 +576,7 @@ class GatewayClient:
         """Remove the datasets a query selects (empty ``where``: all of those types) from a TAGGED one."""
         return self._unary(
             _rpcs.DISASSOCIATE,
-            fields(
-                label=label,
-                name=name,
-                dataset_types=list(dataset_types),
-                where=where,
-                bind=bind_to_proto(bind),
-                dry_run=dry_run,
-            ),
+            _requests.disassociate(label, name, dataset_types, where=where, bind=bind, dry_run=dry_run),
             timeout,
             metadata,
         )
@@ -619,10 +601,10 @@ class GatewayClient:
         """
         return self._unary(
             _rpcs.RENDER_SUBMISSION_ENVIRONMENT,
-            fields(
-                labels=list(labels),
-                credential_mode=credential_mode.value,
-                repository_index_mode=repository_index_mode.value,
+            _requests.render_submission_environment(
+                labels,
+                credential_mode=credential_mode,
+                repository_index_mode=repository_index_mode,
                 submission_id=submission_id,
             ),
             timeout,
@@ -635,13 +617,13 @@ class GatewayClient:
         self, service: str = "", *, timeout: float | None = _UNSET, metadata: Metadata | None = None
     ) -> ServingStatus:
         """The gateway's health (``service=""``: the whole server)."""
-        return self._unary(_rpcs.HEALTH_CHECK, {"service": service}, timeout, metadata)
+        return self._unary(_rpcs.HEALTH_CHECK, _requests.health(service), timeout, metadata)
 
     def watch_health(
         self, service: str = "", *, timeout: float | None = None, metadata: Metadata | None = None
     ) -> ResponseStream[ServingStatus]:
         """Health changes as they happen, as an iterator (no deadline unless ``timeout``)."""
-        return self._stream(_rpcs.HEALTH_WATCH, {"service": service}, timeout, metadata)
+        return self._stream(_rpcs.HEALTH_WATCH, _requests.health(service), timeout, metadata)
 
     def wait_until_serving(self, *, timeout: float | None = _UNSET) -> None:
         """Return once the gateway reports SERVING; `DeadlineExceededError` if it does not in time."""
@@ -659,31 +641,14 @@ class GatewayClient:
 
     # ---- the generic machinery -------------------------------------------------------------------
 
-    def _timeout(self, timeout: float | None) -> float | None:
-        return self.config.timeout if timeout is _UNSET else timeout
-
-    def _callable(self, rpc: UnaryRpc[Any, Any, Any] | StreamRpc[Any, Any, Any]) -> Any:
-        found = self._callables.get(rpc.path)
-        if found is None:
-            factory = self._channel.unary_unary if isinstance(rpc, UnaryRpc) else self._channel.unary_stream
-            found = factory(
-                rpc.path,
-                request_serializer=rpc.request_type.SerializeToString,
-                response_deserializer=rpc.response_type.FromString,
-            )
-            self._callables[rpc.path] = found
-        return found
-
     def _unary(
         self,
-        rpc: UnaryRpc[Any, Any, Out],
-        fields: dict[str, Any],
+        rpc: UnaryRpc[Req, Any, Out],
+        request: Req,
         timeout: float | None,
         metadata: Metadata | None,
-        *,
-        kind: CallKind | None = None,
     ) -> Out:
-        request = rpc.request_type(**fields)
+        kind = rpc.call_kind(request)
         deadline = Deadline(self._timeout(timeout))
         sent_metadata = call_metadata(self.config, metadata)
         method = self._callable(rpc)
@@ -701,31 +666,13 @@ class GatewayClient:
                 continue
             return rpc.convert(response)
 
-    def _retry_wait(
-        self,
-        rpc: UnaryRpc[Any, Any, Any] | StreamRpc[Any, Any, Any],
-        error: GatewayError,
-        attempt: int,
-        deadline: Deadline,
-        kind: CallKind | None = None,
-    ) -> float | None:
-        policy = self.config.retry
-        if attempt >= policy.max_attempts or not should_retry(error, kind or rpc.kind):
-            return None
-        wait = policy.backoff(attempt)
-        if not deadline.allows(wait):
-            return None
-        _LOG.debug("retrying %s after %s in %.3f s (attempt %d)", rpc.name, error.code.name, wait, attempt)
-        return wait
-
     def _stream(
         self,
-        rpc: StreamRpc[Any, Any, Out],
-        fields: dict[str, Any],
+        rpc: StreamRpc[Req, Any, Out],
+        request: Req,
         timeout: float | None,
         metadata: Metadata | None,
     ) -> ResponseStream[Out]:
-        request = rpc.request_type(**fields)
         deadline = Deadline(self._timeout(timeout))
         sent_metadata = call_metadata(self.config, metadata)
         method = self._callable(rpc)
