@@ -57,8 +57,10 @@ check-protos: $(STAMP)
 proto-lint: $(STAMP)
 	cd protos && ../$(BIN)/buf lint
 
+## Print the benchmarks' figures (start-up, clone cost, health under load; queries on 100k datasets).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/foundation.py
+	$(BIN)/python benchmarks/queries.py --data-dir $(or $(BENCH_DATA_DIR),/tmp/cm-butler-gateway-bench)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache clients/node/node_modules
