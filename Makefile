@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_BIN ?= /usr/lib/postgresql/15/bin
 
-.PHONY: run test install system-deps node-deps lint typecheck protos check-protos proto-lint grpcurl-examples bench clean
+.PHONY: run test install system-deps node-deps lint typecheck protos check-protos proto-lint bench clean
 
 $(STAMP): pyproject.toml client/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
