@@ -14,7 +14,7 @@ import grpc
 from ..logs import REQUEST_ID
 from .status import abort_with, build_status
 
-__all__ = ["GatewayContext", "RpcBase", "stream_rpc", "unary_rpc"]
+__all__ = ["GatewayContext", "RpcBase", "caller_of", "stream_rpc", "unary_rpc"]
 
 _LOG = logging.getLogger("lsst.cmservice.butler.gateway.rpc")
 
@@ -38,7 +38,8 @@ def _request_id(context: GatewayContext) -> str:
     return uuid.uuid4().hex[:16]
 
 
-def _caller(context: GatewayContext) -> str:
+def caller_of(context: GatewayContext) -> str:
+    """Who made the call, from the optional ``x-caller`` metadata (empty when absent)."""
     for key, value in context.invocation_metadata() or ():
         if key == "x-caller" and isinstance(value, str):
             return value[:128]
@@ -61,7 +62,7 @@ def _log_call(method: str, context: GatewayContext, started: float, outcome: str
         "rpc",
         extra={
             "method": method,
-            "caller": _caller(context),
+            "caller": caller_of(context),
             "outcome": outcome,
             "ms": round((time.perf_counter() - started) * 1000, 2),
             **extra,

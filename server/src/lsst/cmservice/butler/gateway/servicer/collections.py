@@ -11,7 +11,7 @@ from ..domain import collections as domain
 from ..domain.audit import record_mutation
 from ..domain.mutations import CollectionSnapshot, MutationResult
 from ..errors import InvalidArgumentError
-from ._rpc import GatewayContext, _caller, unary_rpc
+from ._rpc import GatewayContext, caller_of, unary_rpc
 from .base import ServicerBase
 from .convert import COLLECTION_TYPE_FROM_PROTO, COLLECTION_TYPE_TO_PROTO, bind_to_python
 
@@ -54,7 +54,7 @@ class CollectionRpcs(ServicerBase):
 
     async def _mutate(self, context: GatewayContext, label: str, call: Any, *args: Any) -> MutationResult:
         result: MutationResult = await self.runner.run(call, self.factory, label, *args)
-        record_mutation(result, caller=_caller(context), repository=label)
+        record_mutation(result, caller=caller_of(context), repository=label)
         return result
 
     @unary_rpc

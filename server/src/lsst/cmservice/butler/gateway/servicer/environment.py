@@ -15,7 +15,7 @@ from ..domain.environment import (
     render_submission_environment,
 )
 from ..errors import InvalidArgumentError
-from ._rpc import GatewayContext, unary_rpc
+from ._rpc import GatewayContext, caller_of, unary_rpc
 from .base import ServicerBase
 
 __all__ = ["EnvironmentRpcs", "environment_request_from_proto", "environment_to_proto"]
@@ -105,6 +105,5 @@ class EnvironmentRpcs(ServicerBase):
             config_uris,
             self.settings.db_auth_entries(),
         )
-        caller = next((str(v) for k, v in context.invocation_metadata() or () if k == "x-caller"), "")
-        audit_rendered(env_request, rendered, caller[:128])
+        audit_rendered(env_request, rendered, caller_of(context))
         return environment_to_proto(rendered)
